@@ -1,0 +1,94 @@
+{#-
+    Parsing of raw values. The raw layer is text (CSV read with every column as text) or typed
+    (Parquet, warehouse tables); every macro first renders its input as trimmed text, so the same
+    staging model is correct for both, and never trusts a type guessed from a file.
+    Values that cannot be parsed become null here; `first_unparseable_column` reports them so the
+    row is quarantined instead of silently losing a value.
+-#}
+
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+{#- Accepts `YYYY-MM-DD HH:MM:SS`, a `T` separator, a trailing `Z` (all UTC) or a bare date. -#}
+{% macro parse_timestamp(column) -%}
+    {{ dbt.safe_cast(
+        "replace(replace(" ~ clean_text(column) ~ ", 'T', ' '), 'Z', '')",
+        api.Column.translate_type("timestamp")
+    ) }}
+{%- endmacro %}
+
+{% macro parse_date(column) -%}
+    {{ dbt.safe_cast(clean_text(column), "date") }}
+{%- endmacro %}
+
+{% macro parse_boolean(column) -%}
+    case lower({{ clean_text(column) }})
+        when 'true' then true
+        when 'false' then false
+    end
+{%- endmacro %}
+
+{% macro parse_integer(column) -%}
+    {{ dbt.safe_cast(clean_text(column), api.Column.translate_type("bigint")) }}
+{%- endmacro %}
+
+{% macro parse_decimal(column) -%}
+    {{ dbt.safe_cast(clean_text(column), dbt.type_numeric()) }}
+{%- endmacro %}
+
+{#- ISO 4217 codes arrive in any case (`usd`, `Eur`). -#}
+{% macro parse_currency(column) -%}
+    upper({{ clean_text(column) }})
+{%- endmacro %}
+
+{#- Billing money is an integer in minor units; minor_units comes from the currencies seed
+    (2 for USD, 0 for JPY, 3 for KWD). -#}
+{% macro minor_to_major(amount_minor, minor_units) -%}
+    cast(
+        cast({{ amount_minor }} as {{ dbt.type_float() }}) / power(10, {{ minor_units }})
+        as {{ dbt.type_numeric() }}
+    )
+{%- endmacro %}
+
+{#- Parser for each kind of column `first_unparseable_column` understands. -#}
+{% macro parse_as(column, kind) -%}
+    {%- if kind == 'timestamp' -%} {{ parse_timestamp(column) }}
+    {%- elif kind == 'date' -%} {{ parse_date(column) }}
+    {%- elif kind == 'boolean' -%} {{ parse_boolean(column) }}
+    {%- elif kind == 'integer' -%} {{ parse_integer(column) }}
+    {%- elif kind == 'decimal' -%} {{ parse_decimal(column) }}
+    {%- else -%} {{ exceptions.raise_compiler_error("parse_as: unknown kind " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The name of the first column whose raw value is present but does not parse as its kind,
+    else null. `columns` maps raw column name -> kind. -#}
+{% macro first_unparseable_column(columns) -%}
+    case
+    {%- for column, kind in columns.items() %}
+        when {{ clean_text(column) }} is not null and {{ parse_as(column, kind) }} is null
+            then '{{ column }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- Position of a raw row in its load, so that "the last row wins" among duplicates. On DuckDB
+    the files are read in order; on a warehouse the EL tool's load-time column (var
+    `raw_loaded_at_column`, e.g. _fivetran_synced) orders the rows. -#}
+{% macro raw_row_number() -%}
+    {{ return(adapter.dispatch('raw_row_number', 'revops_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__raw_row_number() -%}
+    {%- set loaded_at = var('raw_loaded_at_column', none) -%}
+    {%- if loaded_at -%}
+        row_number() over (order by {{ adapter.quote(loaded_at) }})
+    {%- else -%}
+        row_number() over (order by (select null))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__raw_row_number() -%}
+    row_number() over ()
+{%- endmacro %}

@@ -1,0 +1,21 @@
+with
+
+customers as (
+    select * from {{ ref('base_billing__customers') }}
+),
+
+staged as (
+    select
+        customer_id,
+        email,
+        customer_name,
+        crm_company_id,
+        country_code,
+        currency,
+        created_at,
+        is_deleted
+    from customers
+    where row_status = 'staged'
+)
+
+select * from staged

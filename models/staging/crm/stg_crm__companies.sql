@@ -1,0 +1,23 @@
+with
+
+companies as (
+    select * from {{ ref('base_crm__companies') }}
+),
+
+staged as (
+    select
+        company_id,
+        company_name,
+        domain,
+        industry,
+        country_code,
+        employee_count,
+        owner_id,
+        created_at,
+        updated_at,
+        is_deleted
+    from companies
+    where row_status = 'staged'
+)
+
+select * from staged

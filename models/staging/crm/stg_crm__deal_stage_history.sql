@@ -1,0 +1,19 @@
+with
+
+deal_stage_history as (
+    select * from {{ ref('base_crm__deal_stage_history') }}
+),
+
+staged as (
+    select
+        {{ dbt.hash(dbt.concat([
+            "deal_id", "'|'", "deal_stage", "'|'", dbt.safe_cast("entered_at", dbt.type_string())
+        ])) }} as deal_stage_entry_id,
+        deal_id,
+        deal_stage,
+        entered_at
+    from deal_stage_history
+    where row_status = 'staged'
+)
+
+select * from staged

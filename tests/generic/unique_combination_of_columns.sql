@@ -1,0 +1,13 @@
+{#- The combination of `combination_of_columns` is unique: returns each duplicated combination. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+
+    {%- set columns_csv = combination_of_columns | join(', ') %}
+
+    select
+        {{ columns_csv }},
+        count(*) as occurrences
+    from {{ model }}
+    group by {{ columns_csv }}
+    having count(*) > 1
+
+{% endtest %}
