@@ -8,7 +8,7 @@ staged as (
     select
         company_id,
         company_name,
-        domain,
+        website_domain,
         industry,
         country_code,
         employee_count,

@@ -18,7 +18,9 @@ prices as (
 ),
 
 test_mode_invoices as (
-    select invoice_id from invoices where row_status = 'test_mode'
+    select invoice_id
+    from invoices
+    where row_status = 'test_mode'
 ),
 
 staged_invoices as (
@@ -32,7 +34,9 @@ staged_invoices as (
 ),
 
 staged_prices as (
-    select price_id from prices where row_status = 'staged'
+    select price_id
+    from prices
+    where row_status = 'staged'
 ),
 
 typed as (

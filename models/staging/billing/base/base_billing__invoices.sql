@@ -22,15 +22,21 @@ currencies as (
 ),
 
 test_mode_customers as (
-    select customer_id from customers where row_status = 'test_mode'
+    select customer_id
+    from customers
+    where row_status = 'test_mode'
 ),
 
 staged_customers as (
-    select customer_id from customers where row_status = 'staged'
+    select customer_id
+    from customers
+    where row_status = 'staged'
 ),
 
 staged_subscriptions as (
-    select subscription_id from subscriptions where row_status = 'staged'
+    select subscription_id
+    from subscriptions
+    where row_status = 'staged'
 ),
 
 typed as (

@@ -17,11 +17,15 @@ currencies as (
 ),
 
 test_mode_invoices as (
-    select invoice_id from invoices where row_status = 'test_mode'
+    select invoice_id
+    from invoices
+    where row_status = 'test_mode'
 ),
 
 staged_invoices as (
-    select invoice_id from invoices where row_status = 'staged'
+    select invoice_id
+    from invoices
+    where row_status = 'staged'
 ),
 
 typed as (

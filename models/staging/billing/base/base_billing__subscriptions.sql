@@ -14,11 +14,15 @@ customers as (
 ),
 
 test_mode_customers as (
-    select customer_id from customers where row_status = 'test_mode'
+    select customer_id
+    from customers
+    where row_status = 'test_mode'
 ),
 
 staged_customers as (
-    select customer_id from customers where row_status = 'staged'
+    select customer_id
+    from customers
+    where row_status = 'staged'
 ),
 
 typed as (
@@ -68,10 +72,12 @@ checked as (
             when versioned.subscription_id is null then 'null key'
             when versioned.unparseable_column is not null
                 then {{ dbt.concat(["'unparseable '", "versioned.unparseable_column"]) }}
-            when versioned.status is null or versioned.status not in (
-                'trialing', 'active', 'past_due', 'unpaid', 'canceled',
-                'incomplete', 'incomplete_expired'
-            ) then 'unknown status'
+            when versioned.status is null
+                or versioned.status not in (
+                    'trialing', 'active', 'past_due', 'unpaid', 'canceled',
+                    'incomplete', 'incomplete_expired'
+                )
+                then 'unknown status'
             when versioned.current_period_end_at < versioned.current_period_start_at
                 then 'period end before start'
             when staged_customers.customer_id is null then 'orphan customer_id'

@@ -13,7 +13,7 @@ typed as (
         raw_row_number,
         {{ clean_text('company_id') }} as company_id,
         {{ clean_text('name') }} as company_name,
-        lower({{ clean_text('domain') }}) as domain,
+        lower({{ clean_text('domain') }}) as website_domain,
         lower({{ clean_text('industry') }}) as industry,
         upper({{ clean_text('country') }}) as country_code,
         {{ parse_integer('employee_count') }} as employee_count,

@@ -1,0 +1,61 @@
+"""Run the project's dbt in a subprocess against a DuckDB file of our choosing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """The outcome of one dbt command."""
+
+    returncode: int
+    output: str
+    target_path: Path
+
+
+def run_dbt(
+    args: list[str],
+    db_path: Path,
+    target_path: Path,
+    raw_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    project_dir: Path = REPO,
+) -> DbtRun:
+    """Run `dbt <args>` on `db_path`, writing artifacts to `target_path` (never the repo's target/,
+    so parallel builds do not clobber each other)."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(REPO / ".dbt"),
+        "DBT_DUCKDB_PATH": str(db_path),
+        "DBT_TARGET_PATH": str(target_path),
+        "DBT_LOG_PATH": str(target_path / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if raw_dir is not None:
+        env["RAW_DATA_DIR"] = str(raw_dir)
+    env.update(extra_env or {})
+    completed = subprocess.run(
+        [str(DBT), *args, "--project-dir", str(project_dir)],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr, target_path)
+
+
+def query(db_path: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` on the warehouse, opened read-only and closed at once."""
+    with duckdb.connect(str(db_path), read_only=True) as connection:
+        return connection.execute(sql).fetchall()

@@ -1,0 +1,22 @@
+"""Independent plain-Python reference implementation of the revenue KPIs.
+
+Written from /work/shared/design/kpi_definitions.md, raw_contract.md and the
+project's shared rules only; it shares no code with the dbt models.
+"""
+
+from .raw import StagedRaw, load_raw
+from .revenue import (
+    MissingFxRate,
+    compute_revenue,
+    compute_revenue_from_staged,
+    default_as_of_date,
+)
+
+__all__ = [
+    "MissingFxRate",
+    "StagedRaw",
+    "compute_revenue",
+    "compute_revenue_from_staged",
+    "default_as_of_date",
+    "load_raw",
+]

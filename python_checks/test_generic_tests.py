@@ -1,0 +1,127 @@
+"""Each generic test of tests/generic passes on a good fixture and fails on a bad one. The tests
+run in a throw-away dbt project that uses the project's generic tests as they are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from python_checks.dbt_runner import REPO, run_dbt
+
+MODELS = {
+    "good_rows": "select 1 as id, 'a' as kind, 10 as amount union all "
+    "select 2, 'a', 20 union all select 3, 'b', 30",
+    "bad_rows": "select 1 as id, 'a' as kind, 10 as amount union all "
+    "select 1, 'a', -5 union all select 3, 'b', 300",
+    "same_size": "select 1 as id union all select 2 union all select 3",
+    "empty_rows": "select 1 as id where false",
+    "raw_rows": "select 1 as id union all select 2 union all select 2 union all select 3",
+    "staged_rows": "select 1 as id union all select 2",
+    "base_rows": "select 2 as id, 'duplicate' as row_status union all select 3, 'quarantined'",
+    "quarantine_rows": "select 'rows' as source_table, 3 as id",
+    "quarantine_short": "select 'rows' as source_table, 3 as id where false",
+}
+PROPERTIES = """
+version: 2
+models:
+  - name: good_rows
+    data_tests:
+      - unique_combination_of_columns:
+          arguments: {combination_of_columns: [id, kind]}
+          config: {alias: good_unique_combination_of_columns}
+      - expression_is_true:
+          arguments: {expression: "amount > 0"}
+          config: {alias: good_expression_is_true}
+      - equal_row_count:
+          arguments: {compare_model: ref('same_size')}
+          config: {alias: good_equal_row_count}
+    columns:
+      - name: amount
+        data_tests:
+          - accepted_range:
+              arguments: {min_value: 0, max_value: 100}
+              config: {alias: good_accepted_range}
+  - name: bad_rows
+    data_tests:
+      - unique_combination_of_columns:
+          arguments: {combination_of_columns: [id, kind]}
+          config: {alias: bad_unique_combination_of_columns}
+      - expression_is_true:
+          arguments: {expression: "amount > 0"}
+          config: {alias: bad_expression_is_true}
+      - equal_row_count:
+          arguments: {compare_model: ref('staged_rows')}
+          config: {alias: bad_equal_row_count}
+    columns:
+      - name: amount
+        data_tests:
+          - accepted_range:
+              arguments: {min_value: 0, max_value: 100}
+              config: {alias: bad_accepted_range}
+  - name: empty_rows
+    data_tests:
+      - has_no_rows:
+          config: {alias: good_has_no_rows}
+  - name: same_size
+    data_tests:
+      - has_no_rows:
+          config: {alias: bad_has_no_rows}
+  - name: staged_rows
+    data_tests:
+      - raw_rows_reconcile:
+          arguments:
+            raw_relation: ref('raw_rows')
+            base_model: ref('base_rows')
+            quarantine_model: ref('quarantine_rows')
+            source_table: rows
+          config: {alias: good_raw_rows_reconcile}
+      - raw_rows_reconcile:
+          arguments:
+            raw_relation: ref('raw_rows')
+            base_model: ref('base_rows')
+            quarantine_model: ref('quarantine_short')
+            source_table: rows
+          config: {alias: bad_raw_rows_reconcile}
+"""
+GENERIC_TESTS = sorted(path.stem for path in (REPO / "tests" / "generic").glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    project = tmp_path_factory.mktemp("generic_tests_project")
+    (project / "models").mkdir()
+    (project / "tests").mkdir()
+    (project / "tests" / "generic").symlink_to(REPO / "tests" / "generic")
+    (project / "dbt_project.yml").write_text(
+        "name: generic_tests_fixture\nversion: '1.0'\nconfig-version: 2\n"
+        "profile: revops_warehouse\nmodels:\n  +materialized: table\n"
+    )
+    for name, sql in MODELS.items():
+        (project / "models" / f"{name}.sql").write_text(sql + "\n")
+    (project / "models" / "properties.yml").write_text(PROPERTIES)
+    run = run_dbt(
+        ["build"], project / "fixture.duckdb", project / "target", project_dir=project
+    )
+    run_results = json.loads((project / "target" / "run_results.json").read_text())
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    # Each fixture test is named by its alias: `<good|bad>_<generic test>`.
+    statuses = {
+        manifest["nodes"][result["unique_id"]]["alias"]: result["status"]
+        for result in run_results["results"]
+        if result["unique_id"].startswith("test.")
+    }
+    assert statuses, run.output[-3000:]
+    return statuses
+
+
+@pytest.mark.parametrize("test_name", GENERIC_TESTS)
+def test_generic_test_passes_on_good_rows_and_fails_on_bad(
+    results: dict[str, str], test_name: str
+) -> None:
+    good = {n: s for n, s in results.items() if n == f"good_{test_name}"}
+    bad = {n: s for n, s in results.items() if n == f"bad_{test_name}"}
+    assert good and bad, f"{test_name} has no good/bad fixture: {sorted(results)}"
+    assert set(good.values()) == {"pass"}, good
+    assert set(bad.values()) == {"fail"}, bad

@@ -1,0 +1,112 @@
+"""The project's conventions, read from dbt's manifest and the built warehouse: every model and
+column documented, every model with a key test, layers that only read what they may, personal
+data that never leaves staging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from python_checks.dbt_runner import query
+
+PERSONAL_DATA_COLUMNS = {"email", "first_name", "last_name", "customer_name", "name"}
+KEY_TESTS = {"unique", "unique_combination_of_columns"}
+
+
+def project_models(manifest: dict) -> list[dict]:
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "revops_warehouse"
+    ]
+
+
+def layer(model: dict) -> str:
+    return model["original_file_path"].split("/")[1]
+
+
+def warehouse_columns(db_path: Path, model: dict) -> list[str]:
+    rows = query(
+        db_path,
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{model['schema']}' and table_name = '{model['alias']}' "
+        "order by ordinal_position",
+    )
+    return [row[0] for row in rows]
+
+
+def test_there_are_models_in_every_layer(manifest: dict) -> None:
+    layers = {layer(model) for model in project_models(manifest)}
+    assert {"staging", "intermediate", "marts"} <= layers or {"staging"} <= layers
+
+
+def test_every_model_is_described_starting_with_its_grain(manifest: dict) -> None:
+    undocumented = [m["name"] for m in project_models(manifest) if not m["description"].strip()]
+    assert undocumented == []
+    no_grain = [
+        m["name"]
+        for m in project_models(manifest)
+        if not m["description"].strip().lower().startswith("one row per")
+    ]
+    assert no_grain == []
+
+
+def test_every_column_in_the_warehouse_is_documented(manifest: dict, demo_warehouse: Path) -> None:
+    missing: list[str] = []
+    for model in project_models(manifest):
+        documented = {
+            name for name, column in model["columns"].items() if column["description"].strip()
+        }
+        actual = warehouse_columns(demo_warehouse, model)
+        assert actual, f"{model['name']} is not in the warehouse"
+        missing += [f"{model['name']}.{column}" for column in actual if column not in documented]
+    assert missing == []
+
+
+def test_documented_columns_exist(manifest: dict, demo_warehouse: Path) -> None:
+    stale: list[str] = []
+    for model in project_models(manifest):
+        actual = set(warehouse_columns(demo_warehouse, model))
+        stale += [f"{model['name']}.{name}" for name in model["columns"] if name not in actual]
+    assert stale == []
+
+
+def test_every_model_has_a_key_test(manifest: dict) -> None:
+    tested: set[str] = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or "test_metadata" not in node:
+            continue
+        if node["test_metadata"]["name"] in KEY_TESTS and node.get("attached_node"):
+            tested.add(node["attached_node"])
+    untested = [m["name"] for m in project_models(manifest) if m["unique_id"] not in tested]
+    assert untested == []
+
+
+def test_only_staging_reads_sources(manifest: dict) -> None:
+    offenders = [
+        m["name"]
+        for m in project_models(manifest)
+        if m["depends_on"]["nodes"]
+        and any(dep.startswith("source.") for dep in m["depends_on"]["nodes"])
+        and layer(m) != "staging"
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("prefix", ["stg_", "base_"])
+def test_staging_models_are_named_by_source_and_entity(manifest: dict, prefix: str) -> None:
+    names = [m["name"] for m in project_models(manifest) if layer(m) == "staging"]
+    assert all(name.startswith(("stg_", "base_")) and "__" in name for name in names)
+    assert any(name.startswith(prefix) for name in names)
+
+
+def test_personal_data_stays_in_staging(manifest: dict, demo_warehouse: Path) -> None:
+    leaks = [
+        f"{model['name']}.{column}"
+        for model in project_models(manifest)
+        if layer(model) != "staging"
+        for column in warehouse_columns(demo_warehouse, model)
+        if column in PERSONAL_DATA_COLUMNS
+    ]
+    assert leaks == []
