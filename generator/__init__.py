@@ -1,0 +1,1 @@
+"""Deterministic demo-data generator for the raw layer (see generator.raw_data)."""

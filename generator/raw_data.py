@@ -1,0 +1,194 @@
+"""Deterministic demo data for the raw layer of the RevOps warehouse.
+
+Usage::
+
+    python -m generator.raw_data --out data/demo --seed 42
+        [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
+
+Writes the layout of the raw contract (/work/shared/design/raw_contract.md)::
+
+    <out>/crm/{contacts,companies,deals,deal_stage_history,owners}.csv
+    <out>/billing/{customers,prices,subscriptions,invoices,invoice_line_items,refunds}.csv
+    <out>/finance/{expenses,fx_rates}.csv
+
+Determinism: all randomness comes from ``random.Random`` seeded with ``--seed`` (one
+stream for the story, one for the raw formatting noise); no clock, no hash ordering,
+integer money, fixed text formats and ``\\n`` line endings. The same arguments give
+byte-identical files. Rows are streamed company by company; only small catalogues
+(owners, prices, FX rates, per-month booking counters) stay in memory.
+
+The simulated company: a B2B SaaS selling per-seat plans (Starter, Growth, Enterprise;
+monthly, quarterly, annual; an Analytics add-on; a weekly Flex plan) in USD, EUR, GBP
+and CAD, from ``--start`` for ``--months`` months. The end of the data ("now") is noon
+of the last day; the latest invoice is created that day, so it is the as-of date.
+
+Situations covered (the CLI prints an example id for the forced ones):
+- CRM: skipped stages (self-serve customers without mql/sql/opportunity, 8% of
+  sales-led customers without mql), out-of-order stage timestamps, contacts without
+  ``became_lead_at``, subscribers, soft-deleted contacts/deals/companies, duplicate
+  loads (contacts, deals and companies loaded twice with different ``updated_at``, in
+  either file order), messy ``lead_source`` text and nulls, contacts without company,
+  deals without company or amount, mixed-case currencies, new_business / expansion /
+  renewal / win-back deals, open and lost deals, a reopened deal (contractsent ->
+  closedlost -> contractsent -> closedwon), leading-zero company ids.
+- Billing: trials at zero price (converted and not), coupons (a few periods, forever,
+  once, one 100% forever), taxes, onboarding fees inline and on manual invoices,
+  mid-period upgrades and downgrades with proration invoices (``subscription_update``),
+  seat true-ups at annual renewals, cancellations at period end and immediate ones
+  (with full refunds), churn for non-payment (uncollectible invoice), reactivations,
+  concurrent subscriptions (add-on), a monthly plan switched to an annual one starting
+  exactly when the first ends, a weekly customer who starts and leaves inside one month,
+  legacy (inactive) price, open / draft / void invoices, past_due, trialing and
+  cancel-pending subscriptions at the end of the data, an active subscription whose next
+  invoice is not issued yet, test-mode customers, deleted customers, duplicate loads
+  (invoice open then paid, exact duplicate line items, subscriptions, refunds pending
+  then succeeded, customers, prices, owners, a corrected FX rate).
+- Finance: monthly marketing and sales spend (channel-attributed advertising, events,
+  partner commissions, referral rewards; salaries, tools, content with no channel),
+  commissions on new bookings, negative corrections, EUR and GBP bookings, a few
+  engineering / g_and_a rows; FX rates (EUR, GBP, CAD) on the first of every month
+  from three months before the start to the end.
+
+Deliberately contract-breaking rows, one per quarantine reason (see
+generator/bad_rows.py, all on the side of the story):
+- contacts: empty contact_id (null key); 199901 lifecycle_stage `bogus`
+- companies: empty company_id (null key)
+- deals: empty deal_id (null key); 5999901 pipeline `partnerships`; 5999902 stage
+  `stalled`; 5999903 currency `DOLLARS`
+- deal_stage_history: empty entered_at (null key); stage `negotiation` on a real deal;
+  deal 5999999 that does not exist (orphan deal_id)
+- owners: empty owner_id (null key)
+- customers: empty customer_id (null key); cus_999901 currency `XXX`
+- prices: empty price_id; price_bad_fortnight (`fortnight`); price_bad_interval_count
+  (0); price_bad_negative (-100); price_bad_currency (`XXX`)
+- subscriptions: empty id; sub_999901 status `paused`; sub_999902 period end before
+  start; sub_999903 customer cus_999999 (orphan)
+- invoices: empty id; in_9999901 status `pending_review`; in_9999902 currency `XXX`;
+  in_9999903 period end before start; in_9999904 customer cus_999999 (orphan);
+  in_9999905 subscription sub_999999 (orphan)
+- invoice_line_items (on the clean one-off invoice in_9999900 unless said otherwise;
+  in_9999900's subtotal counts its clean line il_99999900 only): empty id;
+  il_99999901 line_type `credit_note`; il_99999902 quantity -1; il_99999903 period
+  end before start; il_99999904 invoice in_9999999 (orphan); il_99999905 price
+  price_retired_2022 (orphan); il_99999906 recurring line without price
+- refunds: empty id; re_999901 status `processing`; re_999902 amount -500;
+  re_999903 currency `XXX`; re_999904 invoice in_9999999 (orphan)
+- expenses: empty id; exp_999901 without incurred_on; exp_999902 currency `XXX`
+- fx_rates: empty currency (null key); EUR rate 0 on the 15th of a month; currency XXX
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from generator.bad_rows import References, write_bad_rows
+from generator.billing import BillingEngine
+from generator.catalogue import FxTable, PriceCatalogue, build_owners, write_owners
+from generator.common import (
+    IdSequence, RawFormatter, Sink, add_month_to_date, add_months, month_start,
+)
+from generator.finance import write_expenses
+from generator.story import Story
+
+
+@dataclass(frozen=True)
+class Config:
+    out: Path
+    seed: int = 42
+    customers: int = 800
+    start: date = date(2023, 10, 1)
+    months: int = 36
+    file_format: str = "csv"
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime(self.start.year, self.start.month, self.start.day)
+
+    @property
+    def now(self) -> datetime:
+        """The end of the data: noon of the last day of the last month."""
+        return add_months(self.start_at, self.months) - timedelta(hours=12)
+
+
+@dataclass
+class Result:
+    counts: dict[str, int]
+    examples: dict[str, str]
+    seconds: float
+
+
+def generate(config: Config) -> Result:
+    began = time.perf_counter()
+    if config.months < 3 or config.customers < 1:
+        raise ValueError("need --months >= 3 and --customers >= 1")
+    rng = random.Random(config.seed)
+    fmt = RawFormatter(random.Random(f"{config.seed}:format"))
+    sink = Sink(config.out, config.file_format)
+    ids = IdSequence()
+    start, now = config.start_at, config.now
+
+    owners = build_owners(rng, start, now)
+    write_owners(sink, fmt, owners)
+    catalogue = PriceCatalogue()
+    catalogue.write(sink, fmt)
+    first_month = month_start(start)
+    fx = FxTable.build(rng, add_month_to_date(first_month, -3), month_start(now))
+    fx.write(sink, fmt)
+
+    billing = BillingEngine(rng, fmt, sink, ids, catalogue, now)
+    story = Story(rng, fmt, sink, ids, catalogue, owners, fx, billing, start, now, config.customers)
+    story.run()
+
+    samples = billing.samples
+    if "paid_invoice" not in samples:
+        raise ValueError("no paid live invoice to hang the broken rows on: use more --customers")
+    refs = References(
+        customer_id=samples["paid_invoice_customer"],
+        currency=samples["paid_invoice_currency"],
+        paid_invoice_id=samples["paid_invoice"],
+        deal_id="5000001",
+        company_id=story.lead_companies[0] if story.lead_companies else "000001",
+        at=(start + (now - start) * 0.45).replace(microsecond=0),
+    )
+    write_bad_rows(sink, fmt, refs)
+    acv = {month: entry.new_acv_usd_cents for month, entry in story.bookings.items()}
+    write_expenses(sink, fmt, rng, ids, first_month, config.months, acv)
+    counts = sink.close()
+    examples = dict(story.examples)
+    examples.update({f"sample {key}": value for key, value in samples.items()})
+    return Result(counts, examples, time.perf_counter() - began)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Config, bool]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("data/demo"))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--customers", type=int, default=800, help="paying-customer target")
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2023, 10, 1))
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--format", dest="file_format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    args = parser.parse_args(argv)
+    return Config(args.out, args.seed, args.customers, args.start, args.months, args.file_format), args.quiet
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, quiet = parse_args(argv)
+    result = generate(config)
+    if not quiet:
+        for table, count in result.counts.items():
+            print(f"{table:32s} {count:8d} rows")
+        for key in sorted(result.examples):
+            print(f"example  {key}: {result.examples[key]}")
+        print(f"generated in {result.seconds:.1f} s into {config.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
