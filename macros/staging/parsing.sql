@@ -46,7 +46,7 @@
     (2 for USD, 0 for JPY, 3 for KWD). -#}
 {% macro minor_to_major(amount_minor, minor_units) -%}
     cast(
-        cast({{ amount_minor }} as {{ dbt.type_float() }}) / power(10, {{ minor_units }})
+        cast({{ amount_minor }} as {{ type_double() }}) / power(10, {{ minor_units }})
         as {{ dbt.type_numeric() }}
     )
 {%- endmacro %}

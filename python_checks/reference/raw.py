@@ -467,6 +467,13 @@ def quarantine_rules(table: str, currencies: dict[str, int], staged: dict[str, s
              and r["price_id"] not in staged.get("prices", set())),
             ("recurring line without price",
              lambda r: r["line_type"] == "subscription" and r["price_id"] is None),
+            ("orphan subscription_id",
+             lambda r: r["subscription_id"] is not None
+             and r["subscription_id"] not in staged.get("subscriptions", set())),
+            # A recurring line must belong to a subscription: its own, else its invoice's.
+            ("recurring line without subscription",
+             lambda r: r["line_type"] == "subscription" and r["subscription_id"] is None
+             and r["invoice_id"] not in staged.get("invoices_with_subscription", set())),
         ],
         "refunds": [
             ("null key", key_null),
@@ -544,4 +551,8 @@ def load_raw(raw_dir: Path, seeds_dir: Path) -> StagedRaw:
         tables[name] = kept
         if len(spec.key) == 1:
             staged_keys[name] = {row[spec.key[0]] for row in kept}
+        if name == "invoices":
+            staged_keys["invoices_with_subscription"] = {
+                row["invoice_id"] for row in kept if row["subscription_id"] is not None
+            }
     return StagedRaw(tables=tables, removals=removals, currencies=currencies)

@@ -39,6 +39,16 @@ staged_prices as (
     where row_status = 'staged'
 ),
 
+subscriptions as (
+    select * from {{ ref('base_billing__subscriptions') }}
+),
+
+staged_subscriptions as (
+    select subscription_id
+    from subscriptions
+    where row_status = 'staged'
+),
+
 typed as (
     select
         raw_row_number,
@@ -99,6 +109,12 @@ checked as (
                 then 'orphan price_id'
             when versioned.line_type = 'subscription' and versioned.price_id is null
                 then 'recurring line without price'
+            when versioned.subscription_id is not null
+                and staged_subscriptions.subscription_id is null
+                then 'orphan subscription_id'
+            when versioned.line_type = 'subscription'
+                and coalesce(versioned.subscription_id, staged_invoices.subscription_id) is null
+                then 'recurring line without subscription'
         end as quarantine_reason
     from versioned
     left join test_mode_invoices
@@ -107,6 +123,8 @@ checked as (
         on versioned.invoice_id = staged_invoices.invoice_id
     left join staged_prices
         on versioned.price_id = staged_prices.price_id
+    left join staged_subscriptions
+        on versioned.subscription_id = staged_subscriptions.subscription_id
 ),
 
 final as (

@@ -1,0 +1,55 @@
+{#- Every var that reaches SQL is validated here: a malformed value is a compile error, never
+    text pasted into a statement. -#}
+
+{#- The as-of date as a SQL date literal, or none when the var is empty (then the models use the
+    latest invoice date). -#}
+{% macro as_of_date_literal() -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value is none or (value | string | trim) == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {{ exceptions.raise_compiler_error("var as_of_date must be a date YYYY-MM-DD, got: " ~ text) }}
+    {%- endif -%}
+    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
+    {{ return("cast('" ~ parsed.strftime('%Y-%m-%d') ~ "' as date)") }}
+{%- endmacro %}
+
+{#- The reporting currency, a validated ISO 4217 code, as a SQL string literal. -#}
+{% macro reporting_currency_literal() -%}
+    {%- set text = var('reporting_currency', 'USD') | string | trim | upper -%}
+    {%- if not modules.re.fullmatch('[A-Z]{3}', text) -%}
+        {{ exceptions.raise_compiler_error("var reporting_currency must be an ISO 4217 code, got: " ~ text) }}
+    {%- endif -%}
+    {{ return("'" ~ text ~ "'") }}
+{%- endmacro %}
+
+{#- A list var of plain lower-case words (statuses), as a SQL list of string literals. -#}
+{% macro word_list_literal(var_name, default) -%}
+    {%- set values = var(var_name, default) -%}
+    {%- if values is string -%}{%- set values = [values] -%}{%- endif -%}
+    {%- set words = [] -%}
+    {%- for value in values -%}
+        {%- set word = value | string | trim | lower -%}
+        {%- if not modules.re.fullmatch('[a-z_]+', word) -%}
+            {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must list plain words, got: " ~ value) }}
+        {%- endif -%}
+        {%- do words.append("'" ~ word ~ "'") -%}
+    {%- endfor -%}
+    {%- if words | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must not be empty") }}
+    {%- endif -%}
+    {{ return('(' ~ words | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{#- A boolean var, as a SQL boolean literal. -#}
+{% macro boolean_literal(var_name, default) -%}
+    {%- set value = var(var_name, default) -%}
+    {%- if value is sameas true or (value | string | lower) == 'true' -%}
+        {{ return('true') }}
+    {%- elif value is sameas false or (value | string | lower) == 'false' -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be true or false, got: " ~ value) }}
+{%- endmacro %}

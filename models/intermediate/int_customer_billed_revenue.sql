@@ -1,0 +1,66 @@
+-- What each customer was billed over its life, net of refunds: invoices that are paid or open
+-- (issued and collectible; draft, void and uncollectible are not revenue), without tax, minus
+-- succeeded refunds; each converted at the rate of its own date.
+with
+
+invoices as (
+    select * from {{ ref('stg_billing__invoices') }}
+),
+
+refunds as (
+    select * from {{ ref('stg_billing__refunds') }}
+),
+
+fx_rates_daily as (
+    select * from {{ ref('int_fx_rates_daily') }}
+),
+
+billed as (
+    select
+        invoices.customer_id,
+        (invoices.total - invoices.tax) * case
+            when invoices.currency = {{ reporting_currency_literal() }} then 1.0
+            else fx_rates_daily.rate_to_reporting
+        end as amount
+    from invoices
+    left join fx_rates_daily
+        on
+            invoices.currency = fx_rates_daily.currency
+            and cast(invoices.created_at as date) = fx_rates_daily.rate_date
+    where invoices.status in ('paid', 'open')
+),
+
+refunded as (
+    select
+        invoices.customer_id,
+        -refunds.amount * case
+            when refunds.currency = {{ reporting_currency_literal() }} then 1.0
+            else fx_rates_daily.rate_to_reporting
+        end as amount
+    from refunds
+    inner join invoices
+        on refunds.invoice_id = invoices.invoice_id
+    left join fx_rates_daily
+        on
+            refunds.currency = fx_rates_daily.currency
+            and cast(refunds.created_at as date) = fx_rates_daily.rate_date
+    where refunds.status = 'succeeded'
+),
+
+movements as (
+    select * from billed
+    union all
+    select * from refunded
+),
+
+final as (
+    select
+        customer_id,
+        sum(cast(amount as {{ type_double() }})) as billed_revenue,
+        count(*) as billing_documents,
+        sum(case when amount is null then 1 else 0 end) as documents_without_rate
+    from movements
+    group by customer_id
+)
+
+select * from final

@@ -1,0 +1,158 @@
+-- Stretches of constant MRR of each subscription, [valid_from, valid_to). Each change (a new
+-- billing period, a mid-period upgrade or downgrade) takes effect at its start and ends the rate
+-- before it; pieces starting at the same instant add up (several items).
+with
+
+pieces as (
+    select * from {{ ref('int_subscription_mrr_pieces') }}
+),
+
+subscriptions as (
+    select * from {{ ref('stg_billing__subscriptions') }}
+),
+
+reporting_period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+change_points as (
+    select
+        subscription_id,
+        customer_id,
+        piece_start_at,
+        max(piece_end_at) as piece_end_at,
+        max(currency) as currency,
+        sum(mrr_local) as mrr_local,
+        sum(mrr) as mrr
+    from pieces
+    group by subscription_id, customer_id, piece_start_at
+),
+
+segments as (
+    select
+        subscription_id,
+        customer_id,
+        currency,
+        mrr_local,
+        mrr,
+        piece_start_at as valid_from,
+        case
+            when
+                lead(piece_start_at) over (
+                    partition by subscription_id order by piece_start_at
+                ) < piece_end_at
+                then lead(piece_start_at) over (
+                    partition by subscription_id order by piece_start_at
+                )
+            else piece_end_at
+        end as valid_to
+    from change_points
+),
+
+non_empty_segments as (
+    select *
+    from segments
+    where valid_to > valid_from
+),
+
+-- Adjacent segments at the same MRR are one period (gaps and islands).
+island_starts as (
+    select
+        *,
+        case
+            when
+                lag(valid_to) over (partition by subscription_id order by valid_from) = valid_from
+                and lag(mrr) over (partition by subscription_id order by valid_from) = mrr
+                and lag(mrr_local) over (partition by subscription_id order by valid_from)
+                = mrr_local
+                then 0
+            else 1
+        end as is_island_start
+    from non_empty_segments
+),
+
+islands as (
+    select
+        *,
+        sum(is_island_start) over (
+            partition by subscription_id
+            order by valid_from
+            rows between unbounded preceding and current row
+        ) as island_number
+    from island_starts
+),
+
+merged as (
+    select
+        subscription_id,
+        customer_id,
+        island_number,
+        max(currency) as currency,
+        max(mrr_local) as mrr_local,
+        max(mrr) as mrr,
+        min(valid_from) as valid_from,
+        max(valid_to) as valid_to
+    from islands
+    group by subscription_id, customer_id, island_number
+),
+
+ranked as (
+    select
+        merged.*,
+        row_number() over (
+            partition by merged.subscription_id order by merged.valid_from desc
+        ) as recency_rank
+    from merged
+),
+
+-- An active or past-due subscription keeps its last MRR up to the as-of month while its next
+-- invoice is not issued yet: no false churn at the edge of the data.
+carried_forward as (
+    select
+        ranked.subscription_id,
+        ranked.customer_id,
+        ranked.currency,
+        ranked.mrr_local,
+        ranked.mrr,
+        ranked.valid_from,
+        ranked.valid_to,
+        coalesce(
+            ranked.recency_rank = 1
+            and subscriptions.status in {{ word_list_literal(
+                'mrr_carry_forward_statuses', ['active', 'past_due']
+            ) }}
+            and not subscriptions.is_canceled_at_period_end
+            and subscriptions.ended_at is null
+            and ranked.valid_to < cast(reporting_period.month_after_as_of_month as timestamp),
+            false
+        ) as is_carried_forward
+    from ranked
+    inner join subscriptions
+        on ranked.subscription_id = subscriptions.subscription_id
+    cross join reporting_period
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat([
+            "carried_forward.subscription_id", "'|'",
+            dbt.safe_cast("carried_forward.valid_from", dbt.type_string())
+        ])) }} as subscription_period_id,
+        carried_forward.subscription_id,
+        carried_forward.customer_id,
+        carried_forward.valid_from,
+        case
+            when carried_forward.is_carried_forward
+                then cast(reporting_period.month_after_as_of_month as timestamp)
+            else carried_forward.valid_to
+        end as valid_to,
+        carried_forward.valid_to as billed_until,
+        carried_forward.is_carried_forward,
+        carried_forward.currency,
+        carried_forward.mrr_local,
+        carried_forward.mrr
+    from carried_forward
+    cross join reporting_period
+)
+
+select * from final

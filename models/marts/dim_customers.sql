@@ -1,0 +1,82 @@
+with
+
+customers as (
+    select * from {{ ref('stg_billing__customers') }}
+),
+
+first_touch as (
+    select * from {{ ref('int_customer_first_touch_channels') }}
+),
+
+billed_revenue as (
+    select * from {{ ref('int_customer_billed_revenue') }}
+),
+
+customer_mrr as (
+    select * from {{ ref('int_customer_mrr_by_month') }}
+),
+
+mrr_pieces as (
+    select * from {{ ref('int_subscription_mrr_pieces') }}
+),
+
+prices as (
+    select * from {{ ref('stg_billing__prices') }}
+),
+
+reporting_period as (
+    select * from {{ ref('int_reporting_period') }}
+),
+
+as_of_mrr as (
+    select
+        customer_mrr.customer_id,
+        customer_mrr.first_paying_month,
+        customer_mrr.mrr
+    from customer_mrr
+    inner join reporting_period
+        on customer_mrr.month = reporting_period.as_of_month
+),
+
+-- The plan: the product of the latest recurring or upgraded price the customer was billed.
+latest_plans as (
+    select
+        mrr_pieces.customer_id,
+        prices.product_name,
+        row_number() over (
+            partition by mrr_pieces.customer_id
+            order by mrr_pieces.piece_start_at desc, mrr_pieces.line_item_id desc
+        ) as recency_rank
+    from mrr_pieces
+    inner join prices
+        on mrr_pieces.price_id = prices.price_id
+),
+
+final as (
+    select
+        customers.customer_id,
+        customers.crm_company_id,
+        customers.country_code,
+        customers.currency,
+        latest_plans.product_name as current_plan,
+        coalesce(first_touch.first_touch_channel, 'unknown') as first_touch_channel,
+        as_of_mrr.first_paying_month,
+        {{ money('coalesce(as_of_mrr.mrr, 0)') }} as current_mrr,
+        coalesce(as_of_mrr.mrr, 0) > 0 as is_paying,
+        {{ money('coalesce(billed_revenue.billed_revenue, 0)') }} as lifetime_billed_revenue,
+        customers.created_at,
+        customers.is_deleted
+    from customers
+    left join first_touch
+        on customers.customer_id = first_touch.customer_id
+    left join billed_revenue
+        on customers.customer_id = billed_revenue.customer_id
+    left join as_of_mrr
+        on customers.customer_id = as_of_mrr.customer_id
+    left join latest_plans
+        on
+            customers.customer_id = latest_plans.customer_id
+            and latest_plans.recency_rank = 1
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with
+
+customer_mrr as (
+    select * from {{ ref('int_customer_mrr_by_month') }}
+),
+
+final as (
+    select
+        customer_month_id,
+        customer_id,
+        month,
+        first_paying_month as cohort_month,
+        {{ money('mrr') }} as mrr,
+        {{ money('previous_mrr') }} as previous_mrr,
+        movement,
+        {{ money('movement_mrr') }} as movement_mrr,
+        is_paying
+    from customer_mrr
+)
+
+select * from final
