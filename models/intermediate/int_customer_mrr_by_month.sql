@@ -56,7 +56,7 @@ customer_months as (
         calendar_months.month
     from first_paying_months
     inner join calendar_months
-        on calendar_months.month >= first_paying_months.first_paying_month
+        on first_paying_months.first_paying_month <= calendar_months.month
     cross join reporting_period
     where calendar_months.month <= reporting_period.as_of_month
 ),

@@ -26,8 +26,10 @@ bounds as (
 
 days as (
     select
-        cast({{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_date') }} as date)
-            as rate_date
+        cast(
+            {{ dbt.dateadd('day', 'day_numbers.generated_number - 1', 'bounds.first_date') }}
+            as date
+        ) as rate_date
     from day_numbers
     cross join bounds
     where day_numbers.generated_number - 1 <= {{ dbt.datediff(
@@ -83,8 +85,10 @@ reporting_rates as (
 
 final as (
     select
-        {{ dbt.concat(["daily_rates.currency", "'|'", dbt.safe_cast("daily_rates.rate_date", dbt.type_string())]) }}
-            as fx_rate_day_id,
+        {{ dbt.concat([
+            "daily_rates.currency", "'|'",
+            dbt.safe_cast("daily_rates.rate_date", dbt.type_string())
+        ]) }} as fx_rate_day_id,
         daily_rates.rate_date,
         daily_rates.currency,
         daily_rates.rate_to_usd,

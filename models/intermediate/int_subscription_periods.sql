@@ -36,22 +36,31 @@ segments as (
         mrr_local,
         mrr,
         piece_start_at as valid_from,
+        lead(piece_start_at) over (
+            partition by subscription_id order by piece_start_at
+        ) as next_change_at,
+        piece_end_at
+    from change_points
+),
+
+bounded_segments as (
+    select
+        subscription_id,
+        customer_id,
+        currency,
+        mrr_local,
+        mrr,
+        valid_from,
         case
-            when
-                lead(piece_start_at) over (
-                    partition by subscription_id order by piece_start_at
-                ) < piece_end_at
-                then lead(piece_start_at) over (
-                    partition by subscription_id order by piece_start_at
-                )
+            when next_change_at < piece_end_at then next_change_at
             else piece_end_at
         end as valid_to
-    from change_points
+    from segments
 ),
 
 non_empty_segments as (
     select *
-    from segments
+    from bounded_segments
     where valid_to > valid_from
 ),
 

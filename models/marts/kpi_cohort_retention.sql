@@ -28,8 +28,10 @@ cohort_starts as (
 final as (
     select
         cohort_months.cohort_month,
-        cast({{ dbt.datediff('cohort_months.cohort_month', 'cohort_months.month', 'month') }}
-            as integer) as months_since_start,
+        cast(
+            {{ dbt.datediff('cohort_months.cohort_month', 'cohort_months.month', 'month') }}
+            as integer
+        ) as months_since_start,
         cast(cohort_months.cohort_customers as integer) as cohort_customers,
         {{ money('cohort_starts.cohort_starting_mrr') }} as cohort_starting_mrr,
         cast(cohort_months.active_customers as integer) as active_customers,
