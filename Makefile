@@ -19,13 +19,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_DB := $(CURDIR)/target/test_warehouse.duckdb
 LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
-.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock
+.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query
 
 help:
 	@echo "make build      set up .venv and build warehouse.duckdb from the demo data"
 	@echo "make test       sqlfluff lint + dbt build on a test database + pytest python_checks"
 	@echo "make demo-data  regenerate data/demo (byte for byte)"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
+	@echo "make query SQL=\"select ...\"   query warehouse.duckdb read-only"
 
 $(STAMP): requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,3 +67,8 @@ clean:
 lock: $(STAMP)
 	{ echo "# Full lock of requirements.txt, from 'pip freeze' in a fresh Python 3.11 venv."; \
 	  echo "# Regenerate: make lock"; $(BIN)/python -m pip freeze; } > constraints.txt
+
+# Ask the warehouse a question: make query SQL="select * from marts.kpi_mrr order by month desc limit 3"
+SQL ?= select * from marts.kpi_mrr order by month desc limit 12
+query: $(STAMP)
+	$(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).sql(sys.argv[2]).show(max_rows=100)" "$(DBT_DUCKDB_PATH)" "$(SQL)"

@@ -110,3 +110,25 @@ def test_personal_data_stays_in_staging(manifest: dict, demo_warehouse: Path) ->
         if column in PERSONAL_DATA_COLUMNS
     ]
     assert leaks == []
+
+
+def ancestors(manifest: dict, unique_id: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [unique_id]
+    while stack:
+        node = manifest["nodes"].get(stack.pop())
+        for parent in (node or {}).get("depends_on", {}).get("nodes", []):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "model", ["int_subscription_periods", "int_customer_mrr_by_month", "kpi_mrr", "kpi_churn_rate"]
+)
+def test_refunds_never_reach_mrr(manifest: dict, model: str) -> None:
+    """kpi_definitions.md: refunds never change MRR. No MRR model may read them."""
+    reached = ancestors(manifest, f"model.revops_warehouse.{model}")
+    assert "model.revops_warehouse.stg_billing__refunds" not in reached
+    assert "model.revops_warehouse.stg_billing__invoice_line_items" in reached
