@@ -53,3 +53,18 @@
     {%- endif -%}
     {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be true or false, got: " ~ value) }}
 {%- endmacro %}
+
+{#- A number var within [min_value, max_value], as a SQL literal. -#}
+{% macro number_literal(var_name, default, min_value, max_value) -%}
+    {%- set value = var(var_name, default) -%}
+    {%- set text = value | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]+(\\.[0-9]+)?', text) -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a number, got: " ~ text) }}
+    {%- endif -%}
+    {%- if (text | float) < min_value or (text | float) > max_value -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ var_name ~ " must be between " ~ min_value ~ " and " ~ max_value ~ ", got: " ~ text
+        ) }}
+    {%- endif -%}
+    {{ return(text) }}
+{%- endmacro %}

@@ -1,6 +1,8 @@
-"""The independent check: the revenue marts equal a plain-Python implementation of the
-definitions (python_checks/reference, no SQL, no code shared with the models) to the cent and
-to the customer, on the demo data and on randomly generated raw data sets."""
+"""The independent check: the marts equal a plain-Python implementation of the definitions
+(python_checks/reference, no SQL, no code shared with the models) to the cent and to the
+customer, on the demo data and on randomly generated raw data sets: the revenue half (MRR, ARR,
+ARPU, churn, retention, cohorts) and the funnel, sales and acquisition half (conversion, sales
+cycle and velocity, CAC, LTV, first-touch channels)."""
 
 from __future__ import annotations
 
@@ -12,14 +14,18 @@ import pytest
 
 from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, run_dbt
-from python_checks.marts_comparison import revenue_differences
+from python_checks.marts_comparison import funnel_differences, revenue_differences
 
 # (seed, paying customers, months, start): different sizes, lengths and calendars.
 RANDOM_DATA_SETS = [(7, 60, 14, "2024-03-01"), (2024, 150, 30, "2022-11-01")]
 
 
-def test_demo_marts_equal_the_reference(demo_warehouse: Path) -> None:
+def test_demo_revenue_marts_equal_the_reference(demo_warehouse: Path) -> None:
     assert revenue_differences(demo_warehouse, DEMO_RAW_DIR) == []
+
+
+def test_demo_funnel_and_acquisition_marts_equal_the_reference(demo_warehouse: Path) -> None:
+    assert funnel_differences(demo_warehouse, DEMO_RAW_DIR) == []
 
 
 @pytest.mark.parametrize("seed,customers,months,start", RANDOM_DATA_SETS)
@@ -40,3 +46,4 @@ def test_random_data_marts_equal_the_reference(
     build = run_dbt(["build"], tmp_path / "warehouse.duckdb", tmp_path / "target", raw_dir=raw_dir)
     assert build.returncode == 0, build.output[-5000:]
     assert revenue_differences(tmp_path / "warehouse.duckdb", raw_dir) == []
+    assert funnel_differences(tmp_path / "warehouse.duckdb", raw_dir) == []

@@ -1,0 +1,20 @@
+{#- The median of an expression (even count: the mean of the two middle values). -#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'revops_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
+{% macro snowflake__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}

@@ -1,0 +1,105 @@
+-- Each contact's way through the funnel: the timestamp of each stage, the furthest stage
+-- reached (a skipped stage counts as passed when a later one is reached), the cohort month and
+-- whether the CRM recorded stages out of order. Deleted contacts are left out of every KPI.
+with
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+live_contacts as (
+    select *
+    from contacts
+    where not is_deleted
+),
+
+stage_events as (
+    select
+        contact_id,
+        1 as stage_order,
+        became_lead_at as stage_at
+    from live_contacts
+    union all
+    select
+        contact_id,
+        2 as stage_order,
+        became_mql_at as stage_at
+    from live_contacts
+    union all
+    select
+        contact_id,
+        3 as stage_order,
+        became_sql_at as stage_at
+    from live_contacts
+    union all
+    select
+        contact_id,
+        4 as stage_order,
+        became_opportunity_at as stage_at
+    from live_contacts
+    union all
+    select
+        contact_id,
+        5 as stage_order,
+        became_customer_at as stage_at
+    from live_contacts
+),
+
+-- A stage is out of order when it is dated before a stage that precedes it in the funnel.
+ordered_events as (
+    select
+        contact_id,
+        stage_order,
+        stage_at,
+        max(stage_at) over (
+            partition by contact_id
+            order by stage_order
+            rows between unbounded preceding and 1 preceding
+        ) as latest_earlier_stage_at
+    from stage_events
+    where stage_at is not null
+),
+
+contact_progress as (
+    select
+        contact_id,
+        max(stage_order) as furthest_stage_order,
+        count(*) as stages_recorded,
+        min(stage_at) as first_stage_at,
+        max(case when stage_at < latest_earlier_stage_at then 1 else 0 end)
+            as has_out_of_order_stages
+    from ordered_events
+    group by contact_id
+),
+
+final as (
+    select
+        live_contacts.contact_id,
+        live_contacts.company_id,
+        live_contacts.channel,
+        live_contacts.created_at,
+        live_contacts.became_lead_at as lead_at,
+        live_contacts.became_mql_at as mql_at,
+        live_contacts.became_sql_at as sql_at,
+        live_contacts.became_opportunity_at as opportunity_at,
+        live_contacts.became_customer_at as customer_at,
+        -- The cohort: when the contact became a lead, else its earliest stage, else creation.
+        {{ month_of(
+            'coalesce(live_contacts.became_lead_at, contact_progress.first_stage_at, '
+            ~ 'live_contacts.created_at)'
+        ) }} as cohort_month,
+        coalesce(contact_progress.furthest_stage_order, 0) as furthest_stage_order,
+        coalesce(contact_progress.furthest_stage_order, 0) >= 1 as has_reached_lead,
+        coalesce(contact_progress.furthest_stage_order, 0) >= 2 as has_reached_mql,
+        coalesce(contact_progress.furthest_stage_order, 0) >= 3 as has_reached_sql,
+        coalesce(contact_progress.furthest_stage_order, 0) >= 4 as has_reached_opportunity,
+        coalesce(contact_progress.furthest_stage_order, 0) >= 5 as has_reached_customer,
+        coalesce(contact_progress.stages_recorded, 0)
+        < coalesce(contact_progress.furthest_stage_order, 0) as has_skipped_stages,
+        coalesce(contact_progress.has_out_of_order_stages, 0) = 1 as has_out_of_order_stages
+    from live_contacts
+    left join contact_progress
+        on live_contacts.contact_id = contact_progress.contact_id
+)
+
+select * from final
