@@ -11,7 +11,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export DBT_PROFILES_DIR := $(CURDIR)/.dbt
-export DBT_DUCKDB_PATH ?= $(CURDIR)/warehouse.duckdb
+# The published warehouse BI tools open; builds write a work file beside it and publish it
+# only when every test passed (scripts/publish_warehouse.py).
+WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
+export DBT_DUCKDB_PATH ?= $(WAREHOUSE)
 # dbt writes its logs under target/ (one place to clean).
 export DBT_LOG_PATH := $(CURDIR)/target/logs
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -22,7 +25,7 @@ LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 .PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query
 
 help:
-	@echo "make build      set up .venv and build warehouse.duckdb from the demo data"
+	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
 	@echo "make test       sqlfluff lint + dbt build on a test database + pytest python_checks"
 	@echo "make demo-data  regenerate data/demo (byte for byte)"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
@@ -37,7 +40,8 @@ $(STAMP): requirements.txt constraints.txt
 install: $(STAMP)
 
 build: $(STAMP)
-	$(BIN)/dbt build
+	$(BIN)/python -m scripts.publish_warehouse --published $(WAREHOUSE) \
+		--parquet-dir $(CURDIR)/target/parquet
 
 test: lint dbt-test
 	REVOPS_TEST_WAREHOUSE=$(TEST_DB) REVOPS_TEST_TARGET=$(CURDIR)/target \
@@ -62,7 +66,7 @@ docs: $(STAMP)
 	$(BIN)/dbt docs generate --static
 
 clean:
-	rm -rf target warehouse.duckdb warehouse.duckdb.wal
+	rm -rf target warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.building
 
 lock: $(STAMP)
 	{ echo "# Full lock of requirements.txt, from 'pip freeze' in a fresh Python 3.11 venv."; \
