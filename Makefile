@@ -22,7 +22,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_DB := $(CURDIR)/target/test_warehouse.duckdb
 LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
-.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query
+.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query chromium mf
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
@@ -43,9 +43,9 @@ build: $(STAMP)
 	$(BIN)/python -m scripts.publish_warehouse --published $(WAREHOUSE) \
 		--parquet-dir $(CURDIR)/target/parquet
 
-test: lint dbt-test
+test: lint dbt-test chromium
 	REVOPS_TEST_WAREHOUSE=$(TEST_DB) REVOPS_TEST_TARGET=$(CURDIR)/target \
-		$(BIN)/python -m pytest python_checks
+		REVOPS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest python_checks
 
 lint: $(STAMP)
 	mkdir -p target
@@ -54,6 +54,15 @@ lint: $(STAMP)
 dbt-test: $(STAMP)
 	rm -f $(TEST_DB)
 	DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build
+	DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt docs generate --static
+
+# Headless Chromium for the docs and report checks: Debian's package, installed when missing
+# (needs root or sudo, as on CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # pytest alone builds its own temporary warehouse.
 pytest: $(STAMP)
@@ -76,3 +85,7 @@ lock: $(STAMP)
 SQL ?= select * from marts.kpi_mrr order by month desc limit 12
 query: $(STAMP)
 	$(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).sql(sys.argv[2]).show(max_rows=100)" "$(DBT_DUCKDB_PATH)" "$(SQL)"
+
+# MetricFlow on the published warehouse: make mf ARGS="query --metrics mrr --group-by metric_time__month"
+mf: $(STAMP)
+	$(BIN)/mf $(ARGS)

@@ -1,0 +1,85 @@
+"""dbt docs is the front door: the single-file static page opens in a real headless Chromium and
+shows the project overview, every KPI model and its formula. A screenshot lands in target/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The flags this machine's closed network needs (no background calls home).
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--virtual-time-budget=20000",
+]
+# Each KPI model with a phrase of its formula that must be on its page.
+KPI_PAGES = {
+    "kpi_mrr": "ending_mrr = starting_mrr + new + expansion",
+    "kpi_arr": "arr = 12 x ending MRR",
+    "kpi_arpu": "arpu = MRR / paying customers",
+    "kpi_churn_rate": "logo_churn_rate = customers churned in M / customers_at_start",
+    "kpi_retention_rate": "net_revenue_retention = (starting MRR",
+    "kpi_cohort_retention": "net_revenue_retention = mrr / cohort_starting_mrr",
+    "kpi_funnel_conversion": "conversion_rate = converted / entered",
+    "kpi_sales_cycle_length": "cycle = days from",
+    "kpi_sales_velocity": "sales_velocity = opportunities x win_rate x avg_deal_size",
+    "kpi_cac": "new paying customers of the month",
+    "kpi_customer_lifetime_value": "ltv = arpu x gross_margin / logo_churn_rate_3m",
+    "kpi_scorecard": "attainment = value / target",
+}
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("REVOPS_REQUIRE_BROWSER"),
+    reason="Chromium is not installed (make test installs Debian's chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def static_page(demo_build: DbtRun, demo_warehouse: Path) -> Path:
+    page = demo_build.target_path / "static_index.html"
+    if not page.exists():
+        run = run_dbt(["docs", "generate", "--static"], demo_warehouse, demo_build.target_path)
+        assert run.returncode == 0, run.output[-3000:]
+    return page
+
+
+def render(page: Path, fragment: str, tmp_path: Path, screenshot: Path | None = None) -> str:
+    """The page's DOM after its scripts ran, as Chromium renders it."""
+    assert CHROMIUM, "Chromium is required: make test installs Debian's chromium package"
+    args = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]
+    url = f"{page.as_uri()}#!/{fragment}"
+    if screenshot is not None:
+        subprocess.run(
+            [*args, "--window-size=1400,1000", f"--screenshot={screenshot}", url],
+            check=True, capture_output=True, timeout=120,
+        )
+    done = subprocess.run(
+        [*args, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120
+    )
+    return done.stdout
+
+
+def test_overview_explains_the_layers_and_the_kpis(static_page: Path, tmp_path: Path) -> None:
+    screenshot = REPO / "target" / "docs_overview.png"
+    screenshot.parent.mkdir(exist_ok=True)
+    dom = render(static_page, "overview", tmp_path, screenshot)
+    for phrase in ("RevOps analytics warehouse", "The layers", "kpi_scorecard", "quarantined_rows"):
+        assert phrase in dom
+    assert screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("model,formula", sorted(KPI_PAGES.items()))
+def test_kpi_page_shows_its_formula(
+    static_page: Path, tmp_path: Path, model: str, formula: str
+) -> None:
+    screenshot = REPO / "target" / f"docs_{model}.png" if model == "kpi_mrr" else None
+    dom = render(static_page, f"model/model.revops_warehouse.{model}", tmp_path, screenshot)
+    assert f">{model}<" in dom.replace(" ", "") or model in dom
+    assert formula in dom, f"the formula of {model} is not on its docs page"
