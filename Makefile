@@ -22,13 +22,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_DB := $(CURDIR)/target/test_warehouse.duckdb
 LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
-.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query chromium mf
+.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query chromium mf report
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
 	@echo "make test       sqlfluff lint + dbt build on a test database + pytest python_checks"
 	@echo "make demo-data  regenerate data/demo (byte for byte)"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
+	@echo "make report     target/kpi_report.html from the published warehouse"
 	@echo "make query SQL=\"select ...\"   query warehouse.duckdb read-only"
 
 $(STAMP): requirements.txt constraints.txt
@@ -85,6 +86,10 @@ lock: $(STAMP)
 SQL ?= select * from marts.kpi_mrr order by month desc limit 12
 query: $(STAMP)
 	$(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).sql(sys.argv[2]).show(max_rows=100)" "$(DBT_DUCKDB_PATH)" "$(SQL)"
+
+# The KPI report (self-contained HTML) from the published warehouse.
+report: $(STAMP)
+	$(BIN)/python -m scripts.kpi_report --warehouse $(WAREHOUSE) --out $(CURDIR)/target/kpi_report.html
 
 # MetricFlow on the published warehouse: make mf ARGS="query --metrics mrr --group-by metric_time__month"
 mf: $(STAMP)
