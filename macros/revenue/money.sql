@@ -18,3 +18,13 @@
 {% macro add_months(months, month) -%}
     cast({{ dbt.dateadd('month', months, month) }} as date)
 {%- endmacro %}
+
+{#- The rate that converts an amount in `currency` to the reporting currency, given the joined
+    daily rate: 1 for the reporting currency itself (it needs no fx row), else the rate, which
+    is null when finance has no rate for that day (tests report it; never a silent 1:1). -#}
+{% macro reporting_rate(currency, rate_to_reporting) -%}
+    case
+        when {{ currency }} = {{ reporting_currency_literal() }} then 1.0
+        else {{ rate_to_reporting }}
+    end
+{%- endmacro %}

@@ -16,10 +16,8 @@ converted as (
         {{ month_of('expenses.incurred_date') }} as month,
         coalesce(expenses.channel, 'unattributed') as channel,
         expenses.department,
-        expenses.amount * case
-            when expenses.currency = {{ reporting_currency_literal() }} then 1.0
-            else fx_rates_daily.rate_to_reporting
-        end as amount
+        expenses.amount
+        * {{ reporting_rate('expenses.currency', 'fx_rates_daily.rate_to_reporting') }} as amount
     from expenses
     left join fx_rates_daily
         on

@@ -18,10 +18,8 @@ fx_rates_daily as (
 billed as (
     select
         invoices.customer_id,
-        (invoices.total - invoices.tax) * case
-            when invoices.currency = {{ reporting_currency_literal() }} then 1.0
-            else fx_rates_daily.rate_to_reporting
-        end as amount
+        (invoices.total - invoices.tax)
+        * {{ reporting_rate('invoices.currency', 'fx_rates_daily.rate_to_reporting') }} as amount
     from invoices
     left join fx_rates_daily
         on
@@ -33,10 +31,8 @@ billed as (
 refunded as (
     select
         invoices.customer_id,
-        -refunds.amount * case
-            when refunds.currency = {{ reporting_currency_literal() }} then 1.0
-            else fx_rates_daily.rate_to_reporting
-        end as amount
+        -refunds.amount
+        * {{ reporting_rate('refunds.currency', 'fx_rates_daily.rate_to_reporting') }} as amount
     from refunds
     inner join invoices
         on refunds.invoice_id = invoices.invoice_id

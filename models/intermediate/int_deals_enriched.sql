@@ -93,10 +93,7 @@ converted as (
     select
         live_deals.*,
         -- Converted at the close date, or at creation while the deal is open.
-        case
-            when live_deals.currency = {{ reporting_currency_literal() }} then 1.0
-            else fx_rates_daily.rate_to_reporting
-        end as fx_rate
+        {{ reporting_rate('live_deals.currency', 'fx_rates_daily.rate_to_reporting') }} as fx_rate
     from live_deals
     left join fx_rates_daily
         on

@@ -162,10 +162,7 @@ converted as (
         pieces.piece_end_at,
         pieces.currency,
         cast(pieces.mrr_local as {{ type_double() }}) as mrr_local,
-        case
-            when pieces.currency = {{ reporting_currency_literal() }} then 1.0
-            else fx_rates_daily.rate_to_reporting
-        end as fx_rate
+        {{ reporting_rate('pieces.currency', 'fx_rates_daily.rate_to_reporting') }} as fx_rate
     from pieces
     left join fx_rates_daily
         on
