@@ -22,7 +22,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_DB := $(CURDIR)/target/test_warehouse.duckdb
 LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
-.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query chromium mf report
+.PHONY: help install build test lint dbt-test pytest demo-data docs clean lock query chromium mf report bench
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
@@ -30,6 +30,7 @@ help:
 	@echo "make demo-data  regenerate data/demo (byte for byte)"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
 	@echo "make report     target/kpi_report.html from the published warehouse"
+	@echo "make bench      scale benchmark (SIZES=10000,100000,1000000)"
 	@echo "make query SQL=\"select ...\"   query warehouse.duckdb read-only"
 
 $(STAMP): requirements.txt constraints.txt
@@ -86,6 +87,12 @@ lock: $(STAMP)
 SQL ?= select * from marts.kpi_mrr order by month desc limit 12
 query: $(STAMP)
 	$(BIN)/python -c "import duckdb, sys; duckdb.connect(sys.argv[1], read_only=True).sql(sys.argv[2]).show(max_rows=100)" "$(DBT_DUCKDB_PATH)" "$(SQL)"
+
+# The scale benchmark: generate (or reuse) 10k, 100k and 1M customers as Parquet, time a full
+# dbt build of each, print and write target/bench/results.{csv,md}. SIZES=10000,100000 for less.
+SIZES ?= 10000,100000,1000000
+bench: $(STAMP)
+	$(BIN)/python bench/run_benchmark.py --sizes $(SIZES)
 
 # The KPI report (self-contained HTML) from the published warehouse.
 report: $(STAMP)

@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 
 from generator.catalogue import TIERS, Price, PriceCatalogue
 from generator.common import (
-    IdSequence, RawFormatter, Row, Sink, add_months, between, chance, div_round, jitter,
-    lognormal_days, seconds, weighted,
+    IdSequence, RawFormatter, Sink, Values, Weights, add_months, between, chance, div_round,
+    jitter, lognormal_days, seconds,
 )
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+REFUND_STATUS = Weights([("succeeded", 0.93), ("failed", 0.06), ("canceled", 0.01)])
+CHANGE_KIND = Weights([("seats_up", 0.55), ("tier_up", 0.15), ("seats_down", 0.22), ("tier_down", 0.08)])
+REACTIVATION_PLAN = Weights([("m1", 0.8), ("y1", 0.2)])
+REFUND_SHARES = (10, 20, 25, 50)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -194,6 +198,12 @@ class BillingEngine:
         self.now = now
         # a few ids remembered for the deliberately broken rows (small, bounded)
         self.samples: dict[str, str] = {}
+        # hot paths append row tuples (contract column order) straight to the sink's buffers
+        self._invoices = sink.rows("billing/invoices").append
+        self._lines = sink.rows("billing/invoice_line_items").append
+        self._refunds = sink.rows("billing/refunds").append
+        self._subscriptions = sink.rows("billing/subscriptions").append
+        self._customers = sink.rows("billing/customers").append
 
     # ----------------------------------------------------------------- invoices
 
@@ -231,9 +241,12 @@ class BillingEngine:
               lines: list[LineDraft], *, fail: str | None = None, force_status: str | None = None,
               period: timedelta = timedelta(days=30)) -> IssuedInvoice:
         fmt = self.fmt
+        rng = self.rng
         invoice_id = f"in_{self.ids.next('invoice'):07d}"
-        subtotal = sum(line.amount for line in lines)
-        discount_total = sum(line.discount for line in lines)
+        subtotal = discount_total = 0
+        for line in lines:
+            subtotal += line.amount
+            discount_total += line.discount
         tax = div_round((subtotal - discount_total) * customer.tax_bps, 10_000)
         total = subtotal - discount_total + tax
         if force_status is not None:
@@ -241,68 +254,64 @@ class BillingEngine:
         else:
             settlement = self._settle(customer, created, total, reason, fail, period)
         currency = fmt.currency(customer.currency, lower_share=0.9)
+        customer_id = customer.customer_id
+        sub_text = subscription_id or ""
+        ts = fmt.ts
 
-        def row(status: str, paid_at: datetime | None) -> Row:
-            return {
-                "invoice_id": invoice_id,
-                "customer_id": customer.customer_id,
-                "subscription_id": fmt.text(subscription_id),
-                "status": status,
-                "billing_reason": reason,
-                "currency": currency,
-                "created_at": fmt.ts(created),
-                "period_start": fmt.ts(period_start),
-                "period_end": fmt.ts(period_end),
-                "subtotal": str(subtotal),
-                "discount_total": str(discount_total),
-                "tax": str(tax),
-                "total": str(total),
-                "amount_paid": str(max(total, 0) if status == "paid" else 0),
-                "paid_at": fmt.ts(paid_at if status == "paid" else None),
-            }
+        def row(status: str, paid_at: datetime | None) -> Values:
+            paid = status == "paid"
+            return (
+                invoice_id, customer_id, sub_text, status, reason, currency,
+                ts(created), ts(period_start), ts(period_end),
+                str(subtotal), str(discount_total), str(tax), str(total),
+                str(max(total, 0) if paid else 0),
+                ts(paid_at) if paid else "",
+            )
 
-        if settlement.status == "paid" and settlement.was_open and chance(self.rng, 0.15):
+        status = settlement.status
+        if status == "paid" and settlement.was_open and rng.random() < 0.15:
             # duplicate load: exported while open, exported again once paid (last row wins)
-            self.sink.write("billing/invoices", row("open", None))
+            self._invoices(row("open", None))
             self.samples.setdefault("open_then_paid_invoice", invoice_id)
-        self.sink.write("billing/invoices", row(settlement.status, settlement.paid_at))
+        self._invoices(row(status, settlement.paid_at))
         for line in lines:
             self._write_line(invoice_id, line)
-        if settlement.status == "paid" and total > 0 and customer.livemode:
+        if status == "paid" and total > 0 and customer.livemode:
             if "paid_invoice" not in self.samples:
                 self.samples["paid_invoice"] = invoice_id
                 self.samples["paid_invoice_customer"] = customer.customer_id
                 self.samples["paid_invoice_currency"] = customer.currency
-            if chance(self.rng, 0.009):
-                share = self.rng.choice((10, 20, 25, 50))
-                at = jitter(self.rng, settlement.paid_at or created, 86400, 40 * 86400)
+            if rng.random() < 0.009:
+                share = rng.choice(REFUND_SHARES)
+                at = jitter(rng, settlement.paid_at or created, 86400, 40 * 86400)
                 self.refund(invoice_id, customer.currency, div_round(total * share, 100), at,
                             "requested_by_customer")
-            elif chance(self.rng, 0.001):
-                at = jitter(self.rng, settlement.paid_at or created, 3600, 5 * 86400)
+            elif rng.random() < 0.001:
+                at = jitter(rng, settlement.paid_at or created, 3600, 5 * 86400)
                 self.refund(invoice_id, customer.currency, total, at, "duplicate")
         return IssuedInvoice(invoice_id, customer.currency, total, settlement)
 
     def _write_line(self, invoice_id: str, line: LineDraft) -> None:
         fmt = self.fmt
-        row = {
-            "line_item_id": f"il_{self.ids.next('line'):08d}",
-            "invoice_id": invoice_id,
-            "subscription_id": fmt.text(line.subscription_id),
-            "price_id": line.price.price_id if line.price else "",
-            "line_type": line.line_type,
-            "is_proration": fmt.boolean(line.is_proration),
-            "quantity": str(line.quantity),
-            "amount": str(line.amount),
-            "discount_amount": str(line.discount),
-            "period_start": fmt.ts(line.period_start),
-            "period_end": fmt.ts(line.period_end),
-            "description": line.description,
-        }
-        self.sink.write("billing/invoice_line_items", row)
-        if chance(self.rng, 0.002):
-            self.sink.write("billing/invoice_line_items", dict(row))  # exact duplicate load
-            self.samples.setdefault("duplicated_line", row["line_item_id"])
+        ts = fmt.ts
+        row = (
+            f"il_{self.ids.next('line'):08d}",
+            invoice_id,
+            line.subscription_id or "",
+            line.price.price_id if line.price else "",
+            line.line_type,
+            fmt.boolean(line.is_proration),
+            str(line.quantity),
+            str(line.amount),
+            str(line.discount),
+            ts(line.period_start),
+            ts(line.period_end),
+            line.description,
+        )
+        self._lines(row)
+        if self.rng.random() < 0.002:
+            self._lines(row)  # exact duplicate load
+            self.samples.setdefault("duplicated_line", row[0])
 
     def refund(self, invoice_id: str, currency: str, amount: int, at: datetime, reason: str) -> str | None:
         rng, fmt, now = self.rng, self.fmt, self.now
@@ -312,22 +321,14 @@ class BillingEngine:
         if now - at < timedelta(days=4) and chance(rng, 0.7):
             status = "pending"
         else:
-            status = weighted(rng, [("succeeded", 0.93), ("failed", 0.06), ("canceled", 0.01)])
+            status = REFUND_STATUS.draw(rng)
 
-        def row(state: str) -> Row:
-            return {
-                "refund_id": refund_id,
-                "invoice_id": invoice_id,
-                "amount": str(amount),
-                "currency": fmt.currency(currency, lower_share=0.9),
-                "status": state,
-                "created_at": fmt.ts(at),
-                "reason": reason,
-            }
+        def row(state: str) -> Values:
+            return (invoice_id, str(amount), fmt.currency(currency, lower_share=0.9), state, fmt.ts(at), reason)
 
         if status == "succeeded" and chance(rng, 0.1):
-            self.sink.write("billing/refunds", row("pending"))  # earlier load while pending
-        self.sink.write("billing/refunds", row(status))
+            self._refunds((refund_id, *row("pending")))  # earlier load while pending
+        self._refunds((refund_id, *row(status)))
         self.samples.setdefault(f"refund_{status}", refund_id)
         return refund_id
 
@@ -342,7 +343,7 @@ class BillingEngine:
 
     def _draw_change(self, price: Price, seats: int, spec: SubSpec, when: datetime) -> tuple[Price, int, str]:
         rng = self.rng
-        kind = weighted(rng, [("seats_up", 0.55), ("tier_up", 0.15), ("seats_down", 0.22), ("tier_down", 0.08)])
+        kind = CHANGE_KIND.draw(rng)
         if not spec.allow_tier_change or price.product not in TIERS:
             kind = "seats_up" if kind in ("seats_up", "tier_up") else "seats_down"
         if kind in ("tier_up", "tier_down"):
@@ -536,27 +537,27 @@ class BillingEngine:
                             trial_start: datetime | None, trial_end: datetime | None,
                             cancel_at_period_end: bool, period: tuple[datetime, datetime]) -> None:
         fmt = self.fmt
-        row = {
-            "subscription_id": out.subscription_id,
-            "customer_id": customer.customer_id,
-            "status": out.status,
-            "created_at": fmt.ts(created),
-            "started_at": fmt.ts(out.start),
-            "trial_start": fmt.ts(trial_start),
-            "trial_end": fmt.ts(trial_end),
-            "cancel_at_period_end": fmt.boolean(cancel_at_period_end),
-            "canceled_at": fmt.ts(out.canceled_at),
-            "ended_at": fmt.ts(out.ended_at),
-            "current_period_start": fmt.ts(period[0]),
-            "current_period_end": fmt.ts(period[1]),
-        }
+        ts = fmt.ts
+        row = (
+            out.subscription_id,
+            customer.customer_id,
+            out.status,
+            ts(created),
+            ts(out.start),
+            ts(trial_start),
+            ts(trial_end),
+            fmt.boolean(cancel_at_period_end),
+            ts(out.canceled_at),
+            ts(out.ended_at),
+            ts(period[0]),
+            ts(period[1]),
+        )
         if out.status == "canceled" and out.end_reason == "canceled" and chance(self.rng, 0.02):
             # duplicate load: an export from before the cancellation, then the current one
-            stale = dict(row, status="active", cancel_at_period_end=fmt.boolean(False),
-                         canceled_at="", ended_at="")
-            self.sink.write("billing/subscriptions", stale)
+            stale = (*row[:2], "active", *row[3:7], fmt.boolean(False), "", "", *row[10:])
+            self._subscriptions(stale)
             self.samples.setdefault("duplicated_subscription", out.subscription_id)
-        self.sink.write("billing/subscriptions", row)
+        self._subscriptions(row)
 
     # ----------------------------------------------------------------- customers
 
@@ -595,7 +596,7 @@ class BillingEngine:
         if plan.reactivation_after_days is not None and all(ended) and last.first_paid_at:
             restart = jitter(rng, max(e for e in ended if e) + timedelta(days=plan.reactivation_after_days), 0, 86400)
             if restart <= now - DAY:
-                plan_key = weighted(rng, [("m1", 0.8), ("y1", 0.2)])
+                plan_key = REACTIVATION_PLAN.draw(rng)
                 product = main.price.product if main.price.product in TIERS else "starter"
                 price = self.catalogue.get(product, plan_key, main.price.currency, restart)
                 spec = SubSpec(price, max(1, main.seats + rng.randint(-2, 2)), restart,
@@ -609,19 +610,19 @@ class BillingEngine:
 
     def write_customer(self, customer: BillingCustomer) -> None:
         fmt = self.fmt
-        row = {
-            "customer_id": customer.customer_id,
-            "email": fmt.text(customer.email),
-            "name": customer.name,
-            "crm_company_id": fmt.text(customer.company_id),
-            "country": customer.country,
-            "currency": fmt.currency(customer.currency, lower_share=0.85),
-            "is_livemode": fmt.boolean(customer.livemode),
-            "created_at": fmt.ts(customer.created_at, bare_date_ok=True),
-            "is_deleted": fmt.boolean(customer.is_deleted),
-        }
+        row = (
+            customer.customer_id,
+            customer.email or "",
+            customer.name,
+            customer.company_id or "",
+            customer.country,
+            fmt.currency(customer.currency, lower_share=0.85),
+            fmt.boolean(customer.livemode),
+            fmt.ts(customer.created_at, bare_date_ok=True),
+            fmt.boolean(customer.is_deleted),
+        )
         if customer.livemode and customer.email and chance(self.rng, 0.005):
             # duplicate load: an earlier export with the old billing e-mail (last row wins)
-            self.sink.write("billing/customers", dict(row, email=f"accounts+old@{customer.email.split('@')[-1]}"))
+            self._customers((row[0], f"accounts+old@{customer.email.split('@')[-1]}", *row[2:]))
             self.samples.setdefault("duplicated_customer", customer.customer_id)
-        self.sink.write("billing/customers", row)
+        self._customers(row)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from generator.common import RawFormatter, Row, Sink, add_month_to_date, chance, weighted
+from generator.common import RawFormatter, Row, Sink, Weights, add_month_to_date, chance
 
 FIRST_NAMES: tuple[str, ...] = (
     "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
@@ -29,6 +31,7 @@ LAST_NAMES: tuple[str, ...] = (
 )
 
 
+@lru_cache(maxsize=None)
 def email_local(first_name: str, last_name: str) -> str:
     clean = "".join(ch for ch in f"{first_name}.{last_name}".lower() if ch.isalnum() or ch == ".")
     return clean
@@ -98,6 +101,32 @@ def pick_owner(rng: random.Random, owners: list[Owner], team: str, when: datetim
     if not candidates:
         candidates = [owner for owner in owners if owner.team == team]
     return rng.choice(candidates)
+
+
+class OwnerPicker:
+    """``pick_owner`` with the candidate lists cached: the active set of a team only changes
+    at the owners' join and leave instants, so it is computed once per interval between them
+    (same candidates in the same order, hence the same draw)."""
+
+    def __init__(self, owners: list[Owner]) -> None:
+        self._owners = owners
+        self._breaks: dict[str, list[datetime]] = {}
+        self._cache: dict[tuple[str, int], list[Owner]] = {}
+        for team in {owner.team for owner in owners}:
+            instants = {owner.active_from for owner in owners if owner.team == team}
+            instants |= {owner.active_to for owner in owners if owner.team == team and owner.active_to}
+            self._breaks[team] = sorted(instants)
+
+    def pick(self, rng: random.Random, team: str, when: datetime) -> Owner:
+        key = (team, bisect_right(self._breaks.get(team, []), when))
+        candidates = self._cache.get(key)
+        if candidates is None:
+            owners = self._owners
+            candidates = [owner for owner in owners if owner.team == team and owner.active_at(when)]
+            if not candidates:
+                candidates = [owner for owner in owners if owner.team == team]
+            self._cache[key] = candidates
+        return rng.choice(candidates)
 
 
 def owner_row(owner: Owner, fmt: RawFormatter) -> Row:
@@ -273,11 +302,15 @@ class FxTable:
                 })
 
 
+CANADA_CURRENCY = Weights([("CAD", 0.75), ("USD", 0.25)])
+EURO_COUNTRIES = frozenset(("DE", "FR", "NL", "IE", "ES", "SE", "BE"))
+
+
 def country_currency(rng: random.Random, country: str) -> str:
-    if country in ("DE", "FR", "NL", "IE", "ES", "SE", "BE"):
+    if country in EURO_COUNTRIES:
         return "EUR"
     if country == "GB":
         return "GBP"
     if country == "CA":
-        return weighted(rng, [("CAD", 0.75), ("USD", 0.25)])
+        return CANADA_CURRENCY.draw(rng)
     return "USD"

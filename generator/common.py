@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Mapping, Protocol, Sequence, TypeVar
+from typing import IO, Any, Generic, Mapping, Sequence, TypeVar
 
 Row = dict[str, str]
 T = TypeVar("T")
@@ -87,7 +87,10 @@ def add_months(value: datetime, months: int) -> datetime:
     years, month0 = divmod(value.month - 1 + months, 12)
     year = value.year + years
     month = month0 + 1
-    return value.replace(year=year, month=month, day=min(value.day, days_in_month(year, month)))
+    day = value.day
+    if day > 28:
+        day = min(day, days_in_month(year, month))
+    return value.replace(year, month, day)
 
 
 def month_start(value: datetime | date) -> date:
@@ -115,11 +118,63 @@ def div_round(numerator: int, denominator: int) -> int:
 # --------------------------------------------------------------------------- randomness
 
 
+class FastRandom(random.Random):
+    """``random.Random`` with exactly the same stream, and cheaper ``randint`` / ``choice``.
+
+    The generator draws millions of small integers; the stock methods go through
+    ``randrange``'s argument checks on every call. These overrides inline CPython's
+    ``_randbelow_with_getrandbits`` (same ``getrandbits`` calls, so the same numbers:
+    the byte-identical demo data in data/demo is the proof, checked by the tests).
+    """
+
+    def randint(self, a: int, b: int) -> int:
+        n = b - a + 1
+        if n <= 0:
+            raise ValueError(f"empty range for randint({a}, {b})")
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    def choice(self, seq: Sequence[T]) -> T:  # type: ignore[override]
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        getrandbits = self.getrandbits
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+
 def chance(rng: random.Random, probability: float) -> bool:
     return rng.random() < probability
 
 
-def weighted(rng: random.Random, options: Sequence[tuple[T, float]]) -> T:
+class Weights(Generic[T]):
+    """Options with weights, the total computed once (same float as summing on every draw)."""
+
+    __slots__ = ("options", "total")
+
+    def __init__(self, options: Sequence[tuple[T, float]]) -> None:
+        self.options: tuple[tuple[T, float], ...] = tuple(options)
+        self.total: float = sum(weight for _, weight in self.options)
+
+    def draw(self, rng: random.Random) -> T:
+        roll = rng.random() * self.total
+        for value, weight in self.options:
+            roll -= weight
+            if roll < 0:
+                return value
+        return self.options[-1][0]
+
+
+def weighted(rng: random.Random, options: "Sequence[tuple[T, float]] | Weights[T]") -> T:
+    if isinstance(options, Weights):
+        return options.draw(rng)
     total = sum(weight for _, weight in options)
     roll = rng.random() * total
     for value, weight in options:
@@ -139,8 +194,26 @@ def between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return start + timedelta(seconds=rng.randint(0, span))
 
 
+_NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)  # as in CPython's random module
+_exp, _log = math.exp, math.log
+
+
+def lognormvariate(rng: random.Random, mu: float, sigma: float) -> float:
+    """``rng.lognormvariate(mu, sigma)`` inlined (CPython's Kinderman-Monahan loop, the same
+    draws and the same float operations)."""
+    random_ = rng.random
+    while True:
+        u1 = random_()
+        u2 = 1.0 - random_()
+        z = _NV_MAGICCONST * (u1 - 0.5) / u2
+        zz = z * z / 4.0
+        if zz <= -_log(u2):
+            break
+    return _exp(mu + z * sigma)
+
+
 def lognormal_days(rng: random.Random, median: float, sigma: float, low: float, high: float) -> timedelta:
-    days = rng.lognormvariate(math.log(median), sigma)
+    days = lognormvariate(rng, _log(median), sigma)
     days = min(max(days, low), high)
     return timedelta(seconds=int(days * 86400))
 
@@ -153,10 +226,15 @@ def clamp_int(value: float, low: int, high: int) -> int:
 
 
 class RawFormatter:
-    """Turns typed values into the messy-but-valid text of the raw layer."""
+    """Turns typed values into the messy-but-valid text of the raw layer.
+
+    Every method that adds noise draws from the formatter's own random stream, in call
+    order; callers must keep that order to keep the output byte-identical.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
+        self._random = rng.random
 
     def ts(self, value: datetime | None, *, bare_date_ok: bool = False) -> str:
         """Mostly `YYYY-MM-DD HH:MM:SS`; some `T`, some trailing `Z`; bare dates where allowed.
@@ -167,17 +245,20 @@ class RawFormatter:
             return ""
         if value.microsecond:
             raise ValueError(f"sub-second timestamp would leak into the raw data: {value}")
-        roll = self._rng.random()
-        if bare_date_ok and roll < 0.03:
-            return value.date().isoformat()
-        text = value.isoformat(sep=" ")
+        roll = self._random()
         if roll < 0.88:
-            return text
+            if bare_date_ok and roll < 0.03:
+                return value.date().isoformat()
+            return value.isoformat(" ")
         if roll < 0.93:
-            return value.isoformat(sep="T")
+            return value.isoformat("T")
         if roll < 0.97:
-            return value.isoformat(sep="T") + "Z"
-        return text + "Z"
+            return value.isoformat("T") + "Z"
+        return value.isoformat(" ") + "Z"
+
+    def ts_bare_ok(self, value: datetime | None) -> str:
+        """``ts(value, bare_date_ok=True)``."""
+        return self.ts(value, bare_date_ok=True)
 
     @staticmethod
     def day(value: date | None) -> str:
@@ -186,17 +267,16 @@ class RawFormatter:
     def boolean(self, value: bool | None) -> str:
         if value is None:
             return ""
-        roll = self._rng.random()
-        text = "true" if value else "false"
+        roll = self._random()
         if roll < 0.90:
-            return text
+            return "true" if value else "false"
         if roll < 0.95:
-            return text.upper()
-        return text.capitalize()
+            return "TRUE" if value else "FALSE"
+        return "True" if value else "False"
 
     def currency(self, code: str, *, lower_share: float = 0.0, mixed_share: float = 0.0) -> str:
         """ISO code in a case chosen at random (the raw layer accepts any case)."""
-        roll = self._rng.random()
+        roll = self._random()
         if roll < lower_share:
             return code.lower()
         if roll < lower_share + mixed_share:
@@ -231,105 +311,170 @@ class RawFormatter:
 
 @dataclass
 class IdSequence:
-    """Sequential, zero-padded ids per kind."""
+    """Sequential, zero-padded ids per kind, from ``base + 1`` (a block of a large run has
+    its own base, so blocks generated in parallel never share an id)."""
 
     counters: dict[str, int] = field(default_factory=dict)
+    base: int = 0
 
     def next(self, kind: str) -> int:
         value = self.counters.get(kind, 0) + 1
         self.counters[kind] = value
-        return value
+        return self.base + value
 
     def peek(self, kind: str) -> int:
-        return self.counters.get(kind, 0)
+        return self.base + self.counters.get(kind, 0)
 
 
 # --------------------------------------------------------------------------- writers
 
-
-class TableWriter(Protocol):
-    rows: int
-
-    def write(self, row: Mapping[str, str]) -> None: ...
-
-    def close(self) -> None: ...
+Values = tuple[str, ...]  # one row: text values in contract column order ("" = empty / null)
 
 
-class CsvTableWriter:
-    """One CSV file, header row, contract column order, `\\n` line endings, UTF-8."""
+class TableWriter:
+    """One output table. Rows are tuples in contract column order, appended to ``pending``
+    (hot paths bind ``pending.append``); ``flush`` writes and clears them in place."""
 
-    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int) -> None:
+        self.path = path
         self.columns = tuple(columns)
+        self.batch_rows = batch_rows
+        self.pending: list[Values] = []
         self.rows = 0
-        self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
-        self._writer = csv.writer(self._file, lineterminator="\n")
-        self._writer.writerow(self.columns)
 
     def write(self, row: Mapping[str, str]) -> None:
-        self._writer.writerow([row.get(column, "") for column in self.columns])
-        self.rows += 1
+        """A row given as a mapping (rare rows); missing columns are empty."""
+        self.pending.append(tuple(row.get(column, "") for column in self.columns))
+
+    def flush(self) -> None:
+        self.rows += len(self.pending)
+        self._write(self.pending)
+        self.pending.clear()
+
+    def _write(self, rows: list[Values]) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
+        self.flush()
+
+
+class CsvTableWriter(TableWriter):
+    """One CSV file, header row, contract column order, `\\n` line endings, UTF-8."""
+
+    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int = 8192, *,
+                 header: bool = True) -> None:
+        super().__init__(path, columns, batch_rows)
+        self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file, lineterminator="\n")
+        if header:
+            self._writer.writerow(self.columns)
+
+    def _write(self, rows: list[Values]) -> None:
+        self._writer.writerows(rows)
+
+    def close(self) -> None:
+        self.flush()
         self._file.close()
 
 
-class ParquetTableWriter:
-    """Optional Parquet output (all columns as text), pyarrow imported lazily.
+class _ArrowTableWriter(TableWriter):
+    """Base of the Arrow-backed writers: every column text, empty text written as null."""
 
-    Rows are buffered in batches so memory stays bounded for large runs.
-    """
-
-    BATCH_ROWS = 100_000
-
-    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int) -> None:
+        super().__init__(path, columns, batch_rows)
         try:
             self._pa: Any = importlib.import_module("pyarrow")
-            self._pq: Any = importlib.import_module("pyarrow.parquet")
+            self._pc: Any = importlib.import_module("pyarrow.compute")
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise SystemExit("--format parquet needs pyarrow (pip install pyarrow)") from error
-        self.columns = tuple(columns)
-        self.rows = 0
-        self._path = path
-        self._buffer: dict[str, list[str | None]] = {column: [] for column in self.columns}
+        pa = self._pa
+        self.schema: Any = pa.schema([(column, pa.string()) for column in self.columns])
+        self._null = pa.scalar(None, pa.string())
         self._writer: Any = None
 
-    def write(self, row: Mapping[str, str]) -> None:
-        for column in self.columns:
-            value = row.get(column, "")
-            self._buffer[column].append(value if value != "" else None)
-        self.rows += 1
-        if len(self._buffer[self.columns[0]]) >= self.BATCH_ROWS:
-            self._flush()
+    def _table(self, rows: list[Values]) -> Any:
+        pa, pc = self._pa, self._pc
+        if not rows:
+            return self.schema.empty_table()
+        arrays = []
+        for column in zip(*rows):
+            array = pa.array(column, pa.string())
+            arrays.append(pc.if_else(pc.equal(array, ""), self._null, array))
+        return pa.Table.from_arrays(arrays, schema=self.schema)
 
-    def _flush(self) -> None:
-        pa, pq = self._pa, self._pq
-        schema = pa.schema([(column, pa.string()) for column in self.columns])
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _write(self, rows: list[Values]) -> None:
         if self._writer is None:
-            self._writer = pq.ParquetWriter(str(self._path), schema)
-        table = pa.table({column: pa.array(self._buffer[column], pa.string()) for column in self.columns}, schema=schema)
-        self._writer.write_table(table)
-        self._buffer = {column: [] for column in self.columns}
+            self._writer = self._open()
+        elif not rows:
+            return
+        self._writer.write_table(self._table(rows))
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._writer.close()
 
 
-class Sink:
-    """All output tables of one run."""
+class ParquetTableWriter(_ArrowTableWriter):
+    """Parquet output, pyarrow imported lazily; one row group per batch (bounded memory)."""
 
-    def __init__(self, out: Path, file_format: str) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int = 100_000) -> None:
+        super().__init__(path, columns, batch_rows)
+
+    def _open(self) -> Any:
+        parquet = importlib.import_module("pyarrow.parquet")
+        return parquet.ParquetWriter(str(self.path), self.schema)
+
+
+class ArrowIpcTableWriter(_ArrowTableWriter):
+    """Arrow IPC file (uncompressed): the cheap intermediate of a parallel Parquet run."""
+
+    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int = 50_000) -> None:
+        super().__init__(path, columns, batch_rows)
+
+    def _open(self) -> Any:
+        return self._pa.ipc.new_file(str(self.path), self.schema)
+
+
+class Sink:
+    """All output tables of one run.
+
+    ``rows(table)`` gives the table's pending list to append row tuples to (contract column
+    order); call ``flush_full()`` now and then (the story does, every few companies) so that
+    memory stays bounded; ``write(table, mapping)`` is for rare rows.
+    """
+
+    def __init__(self, out: Path, file_format: str, batch_rows: int | None = None, *,
+                 header: bool = True) -> None:
+        """file_format: csv, parquet, or arrow (Arrow IPC parts of a parallel run);
+        header=False writes CSV without a header row (parts to be concatenated)."""
         self.writers: dict[str, TableWriter] = {}
         for table, columns in TABLE_COLUMNS.items():
             path = out / f"{table}.{file_format}"
             path.parent.mkdir(parents=True, exist_ok=True)
+            extra: dict[str, Any] = {} if batch_rows is None else {"batch_rows": batch_rows}
             if file_format == "csv":
-                self.writers[table] = CsvTableWriter(path, columns)
+                self.writers[table] = CsvTableWriter(path, columns, header=header, **extra)
+            elif file_format == "parquet":
+                self.writers[table] = ParquetTableWriter(path, columns, **extra)
+            elif file_format == "arrow":
+                self.writers[table] = ArrowIpcTableWriter(path, columns, **extra)
             else:
-                self.writers[table] = ParquetTableWriter(path, columns)
+                raise ValueError(f"unknown format {file_format!r}")
+        self._all = tuple(self.writers.values())
+
+    def rows(self, table: str) -> list[Values]:
+        return self.writers[table].pending
 
     def write(self, table: str, row: Mapping[str, str]) -> None:
         self.writers[table].write(row)
+
+    def flush_full(self) -> None:
+        for writer in self._all:
+            if len(writer.pending) >= writer.batch_rows:
+                writer.flush()
 
     def close(self) -> dict[str, int]:
         counts: dict[str, int] = {}

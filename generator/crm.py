@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from generator.catalogue import FIRST_NAMES, LAST_NAMES, email_local
 from generator.common import (
-    RawFormatter, Row, Sink, between, chance, jitter, weighted,
+    RawFormatter, Sink, Values, Weights, between, chance, jitter, lognormvariate,
 )
 
 FUNNEL: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "customer")
@@ -32,22 +32,22 @@ OPEN_STAGES: tuple[str, ...] = (
 )
 CLOSED_STAGES: tuple[str, ...] = ("closedwon", "closedlost")
 
-CHANNEL_WEIGHTS: tuple[tuple[str, float], ...] = (
+CHANNEL_WEIGHTS: Weights[str] = Weights((
     ("organic_search", 0.22), ("paid_search", 0.19), ("paid_social", 0.12),
     ("referral", 0.10), ("events", 0.08), ("outbound", 0.13), ("partner", 0.06),
     ("direct", 0.10),
-)
+))
 FREE_TEXT_SOURCES: tuple[str, ...] = ("webinar", "Trade show", "LinkedIn", "G2 review", "podcast")
 
 INDUSTRIES: tuple[str, ...] = (
     "Software", "Financial Services", "Healthcare", "Retail", "Manufacturing", "Education",
     "Media", "Logistics", "Professional Services", "Real Estate", "Hospitality",
 )
-COUNTRIES: tuple[tuple[str, float], ...] = (
+COUNTRIES: Weights[str] = Weights((
     ("US", 0.50), ("GB", 0.12), ("DE", 0.08), ("CA", 0.07), ("FR", 0.05), ("NL", 0.04),
     ("AU", 0.03), ("IE", 0.02), ("ES", 0.02), ("SE", 0.02), ("IN", 0.02), ("BR", 0.01),
     ("SG", 0.01), ("JP", 0.01),
-)
+))
 COMPANY_ADJ: tuple[str, ...] = (
     "Blue", "Bright", "Cedar", "Clear", "Copper", "Crimson", "Delta", "Eagle", "Evergreen",
     "First", "Golden", "Granite", "Green", "Harbor", "Iron", "Lake", "Maple", "Meridian",
@@ -89,13 +89,13 @@ class Company:
 
 def make_company(rng: random.Random, number: int, created_at: datetime, owner_id: str) -> Company:
     adjective, noun = rng.choice(COMPANY_ADJ), rng.choice(COMPANY_NOUN)
-    country = weighted(rng, COUNTRIES)
+    country = COUNTRIES.draw(rng)
     suffix = rng.choice(COMPANY_SUFFIX.get(country, ("",)))
     name = f"{adjective} {noun}" + (f" {suffix}" if suffix else "")
     if chance(rng, 0.04):
         name = f"{adjective}, {noun} & Co"  # a name with a comma (CSV quoting)
     domain = f"{adjective}{noun}".lower() + ".example"
-    employees: int | None = int(rng.lognormvariate(4.0, 1.2)) + 2
+    employees: int | None = int(lognormvariate(rng, 4.0, 1.2)) + 2
     if chance(rng, 0.08):
         employees = None
     return Company(
@@ -112,29 +112,29 @@ def make_company(rng: random.Random, number: int, created_at: datetime, owner_id
 
 
 def company_row(company: Company, fmt: RawFormatter, *, name: str | None = None,
-                updated_at: datetime | None = None) -> Row:
-    return {
-        "company_id": company.company_id,
-        "name": company.name if name is None else name,
-        "domain": company.domain,
-        "industry": company.industry,
-        "country": company.country,
-        "employee_count": fmt.integer(company.employee_count),
-        "owner_id": fmt.text(company.owner_id),
-        "created_at": fmt.ts(company.created_at, bare_date_ok=True),
-        "updated_at": fmt.ts(company.updated_at if updated_at is None else updated_at),
-        "is_deleted": fmt.boolean(company.is_deleted),
-    }
+                updated_at: datetime | None = None) -> Values:
+    return (
+        company.company_id,
+        company.name if name is None else name,
+        company.domain,
+        company.industry,
+        company.country,
+        fmt.integer(company.employee_count),
+        company.owner_id or "",
+        fmt.ts(company.created_at, bare_date_ok=True),
+        fmt.ts(company.updated_at if updated_at is None else updated_at),
+        fmt.boolean(company.is_deleted),
+    )
 
 
 def write_company(sink: Sink, fmt: RawFormatter, rng: random.Random, company: Company) -> bool:
     """Writes the company; ~1% get a stale earlier load (older name) written AFTER the newer one."""
-    sink.write("crm/companies", company_row(company, fmt))
-    duplicated = chance(rng, 0.01) and company.updated_at > company.created_at
+    rows = sink.rows("crm/companies")
+    rows.append(company_row(company, fmt))
+    duplicated = rng.random() < 0.01 and company.updated_at > company.created_at
     if duplicated:
         stale_name = company.name.rsplit(" ", 1)[0] if " " in company.name else company.name.upper()
-        sink.write("crm/companies", company_row(
-            company, fmt, name=stale_name, updated_at=company.created_at))
+        rows.append(company_row(company, fmt, name=stale_name, updated_at=company.created_at))
     return duplicated
 
 
@@ -142,7 +142,7 @@ def write_company(sink: Sink, fmt: RawFormatter, rng: random.Random, company: Co
 
 
 def pick_channel(rng: random.Random) -> str:
-    return weighted(rng, CHANNEL_WEIGHTS)
+    return CHANNEL_WEIGHTS.draw(rng)
 
 
 def raw_lead_source(rng: random.Random, channel: str) -> str | None:
@@ -216,24 +216,36 @@ def apply_contact_noise(rng: random.Random, contact: Contact, now: datetime) -> 
     contact.updated_at = min(jitter(rng, last, 60, 3 * 86400), now)
 
 
+STAGE_ORDER: tuple[str, ...] = tuple(STAGE_COLUMN)
+
+
 def contact_row(contact: Contact, fmt: RawFormatter, stages: dict[str, datetime],
-                updated_at: datetime | None) -> Row:
-    row: Row = {
-        "contact_id": contact.contact_id,
-        "email": fmt.text(contact.email),
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "company_id": fmt.text(contact.company_id),
-        "owner_id": fmt.text(contact.owner_id),
-        "lead_source": fmt.text(contact.lead_source),
-        "lifecycle_stage": lifecycle(stages, contact.special),
-        "created_at": fmt.ts(contact.created_at, bare_date_ok=True),
-        "is_deleted": fmt.boolean(contact.is_deleted),
-        "updated_at": fmt.ts(updated_at),
-    }
-    for stage, column in STAGE_COLUMN.items():
-        row[column] = fmt.ts(stages.get(stage))
-    return row
+                updated_at: datetime | None) -> Values:
+    ts = fmt.ts
+    # the formatter's draws happen in the original order: created_at, is_deleted,
+    # updated_at, then the stage columns (lead .. customer); columns are in contract order
+    created_at = ts(contact.created_at, bare_date_ok=True)
+    is_deleted = fmt.boolean(contact.is_deleted)
+    updated = ts(updated_at)
+    get = stages.get
+    return (
+        contact.contact_id,
+        contact.email or "",
+        contact.first_name,
+        contact.last_name,
+        contact.company_id or "",
+        contact.owner_id or "",
+        contact.lead_source or "",
+        lifecycle(stages, contact.special),
+        created_at,
+        ts(get("lead")),
+        ts(get("mql")),
+        ts(get("sql")),
+        ts(get("opportunity")),
+        ts(get("customer")),
+        is_deleted,
+        updated,
+    )
 
 
 def write_contact(sink: Sink, fmt: RawFormatter, rng: random.Random, contact: Contact) -> bool:
@@ -241,21 +253,23 @@ def write_contact(sink: Sink, fmt: RawFormatter, rng: random.Random, contact: Co
 
     The file order of the two loads is random, so only `updated_at` tells the winner.
     """
+    rows = sink.rows("crm/contacts")
     final = contact_row(contact, fmt, contact.stages, contact.updated_at)
-    times = sorted(contact.stages.values())
-    if len(times) < 2 or contact.updated_at is None or not chance(rng, 0.02):
-        sink.write("crm/contacts", final)
+    stages = contact.stages
+    if len(stages) < 2 or contact.updated_at is None or not rng.random() < 0.02:
+        rows.append(final)
         return False
+    times = sorted(stages.values())
     lower = max(times[-2], contact.created_at)
     if lower >= times[-1] - timedelta(seconds=1):
-        sink.write("crm/contacts", final)
+        rows.append(final)
         return False
     snapshot_at = between(rng, lower, times[-1] - timedelta(seconds=1))
-    old_stages = {stage: at for stage, at in contact.stages.items() if at <= snapshot_at}
+    old_stages = {stage: at for stage, at in stages.items() if at <= snapshot_at}
     stale = contact_row(contact, fmt, old_stages, snapshot_at)
-    first, second = (stale, final) if chance(rng, 0.5) else (final, stale)
-    sink.write("crm/contacts", first)
-    sink.write("crm/contacts", second)
+    first, second = (stale, final) if rng.random() < 0.5 else (final, stale)
+    rows.append(first)
+    rows.append(second)
     return True
 
 
@@ -300,7 +314,10 @@ def stage_path(rng: random.Random, created: datetime, end: datetime, outcome: st
         stages = list(OPEN_STAGES[:depth])
     inner = len(stages) - 1 + (2 if reopen else 0)
     span = max(1, int((end - created).total_seconds()) - 60)
-    offsets = sorted(rng.randint(60, span) for _ in range(inner))
+    # a deal closed less than two minutes after it opened gets all its stages at the close
+    # (`low` is 60 whenever there is room for it)
+    low = min(60, span)
+    offsets = sorted(rng.randint(low, span) for _ in range(inner))
     path = [(stages[0], created)]
     times = [created + timedelta(seconds=offset) for offset in offsets]
     for stage, at in zip(stages[1:], times):
@@ -316,40 +333,44 @@ def stage_path(rng: random.Random, created: datetime, end: datetime, outcome: st
 
 
 def deal_row(deal: Deal, fmt: RawFormatter, history: list[tuple[str, datetime]],
-             updated_at: datetime) -> Row:
+             updated_at: datetime) -> Values:
     stage, at = history[-1]
-    return {
-        "deal_id": deal.deal_id,
-        "company_id": fmt.text(deal.company_id),
-        "owner_id": fmt.text(deal.owner_id),
-        "deal_name": deal.name,
-        "pipeline": deal.pipeline,
-        "deal_stage": stage,
-        "amount": fmt.major(deal.amount_minor),
-        "currency": fmt.currency(deal.currency, lower_share=0.1, mixed_share=0.08),
-        "created_at": fmt.ts(deal.created_at),
-        "closed_at": fmt.ts(at if stage in CLOSED_STAGES else None),
-        "is_deleted": fmt.boolean(deal.is_deleted),
-        "updated_at": fmt.ts(updated_at),
-    }
+    ts = fmt.ts
+    return (
+        deal.deal_id,
+        deal.company_id or "",
+        deal.owner_id or "",
+        deal.name,
+        deal.pipeline,
+        stage,
+        fmt.major(deal.amount_minor),
+        fmt.currency(deal.currency, lower_share=0.1, mixed_share=0.08),
+        ts(deal.created_at),
+        ts(at if stage in CLOSED_STAGES else None),
+        fmt.boolean(deal.is_deleted),
+        ts(updated_at),
+    )
 
 
 def write_deal(sink: Sink, fmt: RawFormatter, rng: random.Random, deal: Deal) -> bool:
     """Deal row (sometimes with a stale earlier load) and its stage history rows."""
+    deals = sink.rows("crm/deals")
     final = deal_row(deal, fmt, deal.history, deal.updated_at)
-    duplicated = len(deal.history) >= 2 and chance(rng, 0.02)
+    duplicated = len(deal.history) >= 2 and rng.random() < 0.02
     if duplicated:
         previous, last = deal.history[-2][1], deal.history[-1][1]
         snapshot_at = between(rng, previous, last - timedelta(seconds=1)) if last > previous else previous
         stale = deal_row(deal, fmt, deal.history[:-1], snapshot_at)
-        first, second = (stale, final) if chance(rng, 0.5) else (final, stale)
-        sink.write("crm/deals", first)
-        sink.write("crm/deals", second)
+        first, second = (stale, final) if rng.random() < 0.5 else (final, stale)
+        deals.append(first)
+        deals.append(second)
     else:
-        sink.write("crm/deals", final)
+        deals.append(final)
+    history = sink.rows("crm/deal_stage_history")
+    deal_id, ts, random_ = deal.deal_id, fmt.ts, rng.random
     for stage, at in deal.history:
-        row = {"deal_id": deal.deal_id, "deal_stage": stage, "entered_at": fmt.ts(at)}
-        sink.write("crm/deal_stage_history", row)
-        if chance(rng, 0.004):
-            sink.write("crm/deal_stage_history", dict(row))  # exact duplicate load
+        row = (deal_id, stage, ts(at))
+        history.append(row)
+        if random_() < 0.004:
+            history.append(row)  # exact duplicate load
     return duplicated

@@ -4,6 +4,7 @@ Usage::
 
     python -m generator.raw_data --out data/demo --seed 42
         [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
+        [--workers N] [--quiet]
 
 Writes the layout of the raw contract (/work/shared/design/raw_contract.md)::
 
@@ -11,11 +12,22 @@ Writes the layout of the raw contract (/work/shared/design/raw_contract.md)::
     <out>/billing/{customers,prices,subscriptions,invoices,invoice_line_items,refunds}.csv
     <out>/finance/{expenses,fx_rates}.csv
 
-Determinism: all randomness comes from ``random.Random`` seeded with ``--seed`` (one
-stream for the story, one for the raw formatting noise); no clock, no hash ordering,
+(``.parquet`` with ``--format parquet``: every column text, empty values null, row groups
+of about 100,000 rows written as the run goes.)
+
+Determinism: all randomness comes from ``random.Random`` streams seeded with ``--seed``
+(one for the story, one for the raw formatting noise); no clock, no hash ordering,
 integer money, fixed text formats and ``\\n`` line endings. The same arguments give
-byte-identical files. Rows are streamed company by company; only small catalogues
-(owners, prices, FX rates, per-month booking counters) stay in memory.
+byte-identical CSV files and the same Parquet rows. Rows are streamed company by company;
+only small catalogues (owners, prices, FX rates, per-month booking counters) and a few
+thousand pending rows per table stay in memory.
+
+Scale: time is linear in ``--customers`` (about 4.3 CRM companies per paying customer).
+Up to 25,000 companies (about 5,800 customers, the demo has 800) one stream writes
+everything. Larger runs are cut into blocks of 25,000 companies with their own streams,
+ids and forced scenarios, generated on ``--workers`` processes (default: the CPU count)
+and joined in order: the output depends on the arguments, never on ``--workers`` (see
+generator/blocks.py). A progress bar goes to stderr when it is a terminal.
 
 The simulated company: a B2B SaaS selling per-seat plans (Starter, Growth, Enterprise;
 monthly, quarterly, annual; an Analytics add-on; a weekly Flex plan) in USD, EUR, GBP
@@ -80,40 +92,25 @@ generator/bad_rows.py, all on the side of the story):
 from __future__ import annotations
 
 import argparse
-import random
+import os
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from generator.bad_rows import References, write_bad_rows
 from generator.billing import BillingEngine
-from generator.catalogue import FxTable, PriceCatalogue, build_owners, write_owners
-from generator.common import (
-    IdSequence, RawFormatter, Sink, add_month_to_date, add_months, month_start,
-)
+from generator import blocks as block_plan
+from generator.blocks import BlockResult, generate_blocks, plan_blocks
+from generator.catalogue import write_owners
+from generator.common import FastRandom, IdSequence, RawFormatter, Sink
 from generator.finance import write_expenses
-from generator.story import Story
+from generator.progress import Progress
+from generator.story import Story, company_count
+from generator.world import Config, World, build_world, check_id_counts
 
-
-@dataclass(frozen=True)
-class Config:
-    out: Path
-    seed: int = 42
-    customers: int = 800
-    start: date = date(2023, 10, 1)
-    months: int = 36
-    file_format: str = "csv"
-
-    @property
-    def start_at(self) -> datetime:
-        return datetime(self.start.year, self.start.month, self.start.day)
-
-    @property
-    def now(self) -> datetime:
-        """The end of the data: noon of the last day of the last month."""
-        return add_months(self.start_at, self.months) - timedelta(hours=12)
+__all__ = ["Config", "Result", "generate", "main", "parse_args"]
 
 
 @dataclass
@@ -123,49 +120,105 @@ class Result:
     seconds: float
 
 
-def generate(config: Config) -> Result:
-    began = time.perf_counter()
-    if config.months < 3 or config.customers < 1:
-        raise ValueError("need --months >= 3 and --customers >= 1")
-    rng = random.Random(config.seed)
-    fmt = RawFormatter(random.Random(f"{config.seed}:format"))
-    sink = Sink(config.out, config.file_format)
-    ids = IdSequence()
-    start, now = config.start_at, config.now
+def write_catalogues(sink: Sink, fmt: RawFormatter, world: World) -> None:
+    """The rows written before the story: owners, prices, FX rates."""
+    write_owners(sink, fmt, world.owners)
+    world.catalogue.write(sink, fmt)
+    world.fx.write(sink, fmt)
 
-    owners = build_owners(rng, start, now)
-    write_owners(sink, fmt, owners)
-    catalogue = PriceCatalogue()
-    catalogue.write(sink, fmt)
-    first_month = month_start(start)
-    fx = FxTable.build(rng, add_month_to_date(first_month, -3), month_start(now))
-    fx.write(sink, fmt)
 
-    billing = BillingEngine(rng, fmt, sink, ids, catalogue, now)
-    story = Story(rng, fmt, sink, ids, catalogue, owners, fx, billing, start, now, config.customers)
-    story.run()
-
-    samples = billing.samples
+def write_epilogue(sink: Sink, fmt: RawFormatter, config: Config, world: World, ids: IdSequence,
+                   samples: dict[str, str], lead_companies: list[str], acv: dict[date, int]) -> None:
+    """The rows written after the story: the broken rows, then the expenses."""
     if "paid_invoice" not in samples:
         raise ValueError("no paid live invoice to hang the broken rows on: use more --customers")
+    start, now = config.start_at, config.now
     refs = References(
         customer_id=samples["paid_invoice_customer"],
         currency=samples["paid_invoice_currency"],
         paid_invoice_id=samples["paid_invoice"],
         deal_id="5000001",
-        company_id=story.lead_companies[0] if story.lead_companies else "000001",
+        company_id=lead_companies[0] if lead_companies else "000001",
         at=(start + (now - start) * 0.45).replace(microsecond=0),
     )
     write_bad_rows(sink, fmt, refs)
-    acv = {month: entry.new_acv_usd_cents for month, entry in story.bookings.items()}
-    write_expenses(sink, fmt, rng, ids, first_month, config.months, acv)
-    counts = sink.close()
-    examples = dict(story.examples)
-    examples.update({f"sample {key}": value for key, value in samples.items()})
+    write_expenses(sink, fmt, world.rng, ids, config.first_month, config.months, acv)
+    check_id_counts(ids.counters, "run")
+
+
+def generate(config: Config, *, workers: int = 1, show_progress: bool | None = False) -> Result:
+    """Writes the raw data. show_progress: None = a bar when stderr is a terminal.
+
+    Up to BLOCK_COMPANIES companies: one stream, written as the story goes (the demo data).
+    More: blocks on ``workers`` processes (generator/blocks.py); the output does not depend
+    on ``workers``.
+    """
+    began = time.perf_counter()
+    if config.months < 3 or config.customers < 1:
+        raise ValueError("need --months >= 3 and --customers >= 1")
+    if config.file_format not in ("csv", "parquet"):
+        raise ValueError(f"unknown format {config.file_format!r}")
+    total = company_count(config.customers)
+    blocks = plan_blocks(total, block_plan.BLOCK_COMPANIES)
+    progress = Progress(total, "companies", enabled=show_progress)
+    world = build_world(config)
+    fmt = RawFormatter(FastRandom(f"{config.seed}:format"))
+    if len(blocks) == 1:
+        counts, examples = _generate_one_stream(config, world, fmt, progress)
+    else:
+        counts, examples = _generate_blocks(config, world, fmt, blocks, total, workers, progress)
+    progress.close()
     return Result(counts, examples, time.perf_counter() - began)
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Config, bool]:
+def _generate_one_stream(config: Config, world: World, fmt: RawFormatter,
+                         progress: Progress) -> tuple[dict[str, int], dict[str, str]]:
+    sink = Sink(config.out, config.file_format)
+    ids = IdSequence()
+    write_catalogues(sink, fmt, world)
+    billing = BillingEngine(world.rng, fmt, sink, ids, world.catalogue, config.now)
+    story = Story(world.rng, fmt, sink, ids, world.catalogue, world.owners, world.fx, billing,
+                  config.start_at, config.now, config.customers)
+    story.run(progress.update)
+    check_id_counts(ids.counters, "run")
+    acv = {month: entry.new_acv_usd_cents for month, entry in story.bookings.items()}
+    write_epilogue(sink, fmt, config, world, ids, billing.samples, story.lead_companies, acv)
+    counts = sink.close()
+    examples = dict(story.examples)
+    examples.update({f"sample {key}": value for key, value in billing.samples.items()})
+    return counts, examples
+
+
+def _generate_blocks(config: Config, world: World, fmt: RawFormatter, blocks: list[tuple[int, int]],
+                     total: int, workers: int, progress: Progress) -> tuple[dict[str, int], dict[str, str]]:
+    examples: dict[str, str] = {}
+
+    def tail(sink: Sink, results: list[BlockResult]) -> None:
+        samples: dict[str, str] = {}
+        lead_companies: list[str] = []
+        acv: dict[date, int] = {}
+        for result in results:  # in block order: the first block's sample wins
+            for key, value in result.examples.items():
+                examples.setdefault(key, value)
+            for key, value in result.samples.items():
+                samples.setdefault(key, value)
+            lead_companies.extend(result.lead_companies)
+            for month, entry in result.bookings.items():
+                acv[month] = acv.get(month, 0) + entry.new_acv_usd_cents
+        write_epilogue(sink, fmt, config, world, IdSequence(), samples, lead_companies,
+                       dict(sorted(acv.items())))
+        examples.update({f"sample {key}": value for key, value in samples.items()})
+
+    counts = generate_blocks(config, blocks, total, workers, progress.update,
+                             lambda sink: write_catalogues(sink, fmt, world), tail)
+    return counts, examples
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("data/demo"))
     parser.add_argument("--seed", type=int, default=42)
@@ -173,14 +226,18 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool]:
     parser.add_argument("--start", type=date.fromisoformat, default=date(2023, 10, 1))
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--format", dest="file_format", choices=("csv", "parquet"), default="csv")
-    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help=f"processes for runs of more than {block_plan.BLOCK_COMPANIES:,} companies "
+                             "(about 5,800 customers); the output does not depend on it")
+    parser.add_argument("--quiet", action="store_true", help="print nothing (no progress bar)")
     args = parser.parse_args(argv)
-    return Config(args.out, args.seed, args.customers, args.start, args.months, args.file_format), args.quiet
+    config = Config(args.out, args.seed, args.customers, args.start, args.months, args.file_format)
+    return config, args.quiet, max(1, args.workers)
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, quiet = parse_args(argv)
-    result = generate(config)
+    config, quiet, workers = parse_args(argv)
+    result = generate(config, workers=workers, show_progress=False if quiet else None)
     if not quiet:
         for table, count in result.counts.items():
             print(f"{table:32s} {count:8d} rows")

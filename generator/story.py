@@ -8,6 +8,7 @@ generated. Only small catalogues and per-month counters stay in memory.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -15,11 +16,11 @@ from generator.billing import (
     BillingCustomer, BillingEngine, Coupon, CustomerOutcome, CustomerPlan, SubSpec,
 )
 from generator.catalogue import (
-    FxTable, Owner, PriceCatalogue, country_currency, local_amount, pick_owner,
+    FxTable, Owner, OwnerPicker, PriceCatalogue, country_currency, local_amount,
 )
 from generator.common import (
-    IdSequence, RawFormatter, Sink, add_months, chance, div_round, jitter, lognormal_days,
-    month_start, weighted,
+    IdSequence, RawFormatter, Sink, Weights, add_months, chance, div_round, jitter,
+    lognormal_days, lognormvariate, month_start,
 )
 from generator.crm import (
     Company, Contact, Deal, apply_contact_noise, make_company, make_contact, pick_channel,
@@ -28,9 +29,23 @@ from generator.crm import (
 
 DAY = timedelta(days=1)
 
-FATES: tuple[tuple[str, float], ...] = (
+FATES: Weights[str] = Weights((
     ("customer_sales", 0.20), ("customer_self", 0.065), ("opportunity", 0.30), ("lead", 0.435),
-)
+))
+SELF_SERVE_TIER = Weights([("starter", 0.72), ("growth", 0.28)])
+SELF_SERVE_PLAN = Weights([("m1", 0.82), ("y1", 0.13), ("w1", 0.05)])
+SALES_TIER = Weights([("starter", 0.38), ("growth", 0.46), ("enterprise", 0.16)])
+ENTERPRISE_PLAN = Weights([("m1", 0.28), ("m3", 0.07), ("y1", 0.65)])
+SALES_PLAN = Weights([("m1", 0.5), ("m3", 0.15), ("y1", 0.35)])
+LOST_DEAL_TIER = Weights([("starter", 0.4), ("growth", 0.45), ("enterprise", 0.15)])
+EXTRA_CONTACTS: dict[str, Weights[int]] = {
+    "customer_sales": Weights([(0, 0.25), (1, 0.35), (2, 0.25), (3, 0.15)]),
+    "customer_self": Weights([(0, 0.5), (1, 0.35), (2, 0.15)]),
+    "opportunity": Weights([(0, 0.4), (1, 0.4), (2, 0.2)]),
+    "lead": Weights([(0, 0.75), (1, 0.25)]),
+}
+# the sink's buffers are checked (and written out when full) every that many companies
+FLUSH_EVERY = 64
 CUSTOMER_SHARE = 0.265
 
 # Situations forced on given customer ordinals (fraction of --customers). Everything else
@@ -61,6 +76,11 @@ SEATS: dict[str, tuple[float, float, int, int]] = {  # median, sigma, min, max
 }
 CHURN: dict[str, float] = {"starter": 0.028, "growth": 0.017, "enterprise": 0.008, "flex": 0.07}
 EXPANSION: dict[str, float] = {"starter": 0.03, "growth": 0.045, "enterprise": 0.05, "flex": 0.0}
+
+
+def company_count(customers: int) -> int:
+    """CRM companies simulated for a paying-customer target."""
+    return max(12, round(customers / CUSTOMER_SHARE * 1.14))
 
 
 @dataclass
@@ -100,6 +120,7 @@ class Story:
     lead_companies: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.owner_picker = OwnerPicker(self.owners)
         taken: set[int] = set()
         for fraction, name in SCENARIOS:
             ordinal = max(1, round(fraction * self.customers_target * 1.06))
@@ -110,17 +131,28 @@ class Story:
 
     @property
     def company_count(self) -> int:
-        return max(12, round(self.customers_target / CUSTOMER_SHARE * 1.14))
+        return company_count(self.customers_target)
 
     # ------------------------------------------------------------------ main loop
 
-    def run(self) -> None:
-        total = self.company_count
+    def run(self, progress: Callable[[int], None] | None = None, first: int = 0,
+            stop: int | None = None, total: int | None = None) -> None:
+        """Companies ``first`` to ``stop`` (excluded) of ``total`` (default: all of
+        ``company_count``); ``progress(n)`` is told each time n more are done."""
+        total = self.company_count if total is None else total
+        stop = total if stop is None else stop
         test_every = max(1, total // 12)
-        for index in range(total):
+        flush = self.sink.flush_full
+        for index in range(first, stop):
             if index % test_every == test_every // 2:
                 self.test_mode_customer(index, total)
             self.company(index, total)
+            if (index - first) % FLUSH_EVERY == FLUSH_EVERY - 1:
+                flush()
+                if progress is not None:
+                    progress(FLUSH_EVERY)
+        if progress is not None:
+            progress((stop - first) % FLUSH_EVERY)
 
     def slot_time(self, index: int, total: int) -> datetime:
         """Company creation times, increasing with the id and growing denser over time."""
@@ -131,7 +163,7 @@ class Story:
     def company(self, index: int, total: int) -> None:
         rng = self.rng
         created = self.slot_time(index, total)
-        fate = weighted(rng, FATES)
+        fate = FATES.draw(rng)
         scenario: str | None = None
         if fate.startswith("customer"):
             self.customer_ordinal += 1
@@ -140,7 +172,7 @@ class Story:
                 fate = "customer_sales"
         timeline = self.timeline(fate, created, scenario)
         created = min(created, timeline.lead)
-        owner = pick_owner(rng, self.owners, "sales", created)
+        owner = self.owner_picker.pick(rng, "sales", created)
         company = make_company(rng, index + 1, jitter(rng, created, 0, 1800), owner.owner_id)
         channel = pick_channel(rng)
         outcome: CustomerOutcome | None = None
@@ -278,21 +310,21 @@ class Story:
                   scenario: str | None) -> tuple[CustomerPlan, str]:
         rng = self.rng
         if self_serve:
-            tier = weighted(rng, [("starter", 0.72), ("growth", 0.28)])
-            plan_key = weighted(rng, [("m1", 0.82), ("y1", 0.13), ("w1", 0.05)])
+            tier = SELF_SERVE_TIER.draw(rng)
+            plan_key = SELF_SERVE_PLAN.draw(rng)
         else:
-            tier = weighted(rng, [("starter", 0.38), ("growth", 0.46), ("enterprise", 0.16)])
+            tier = SALES_TIER.draw(rng)
             if tier == "enterprise":
-                plan_key = weighted(rng, [("m1", 0.28), ("m3", 0.07), ("y1", 0.65)])
+                plan_key = ENTERPRISE_PLAN.draw(rng)
             else:
-                plan_key = weighted(rng, [("m1", 0.5), ("m3", 0.15), ("y1", 0.35)])
+                plan_key = SALES_PLAN.draw(rng)
         if scenario == "in_and_out_within_month":
             plan_key = "w1"
         elif scenario:
             tier, plan_key = "growth", "m1"
         product = "flex" if plan_key == "w1" else tier
         median, sigma, low, high = SEATS[product]
-        seats = int(min(max(rng.lognormvariate(0, sigma) * median, low), high))
+        seats = int(min(max(lognormvariate(rng, 0, sigma) * median, low), high))
         churn = CHURN[product] * (0.75 if plan_key == "y1" else 1.0)
         spec = SubSpec(self.catalogue.get(product, plan_key, currency, start), seats, start,
                        churn_per_month=churn, change_per_month=EXPANSION[product])
@@ -398,13 +430,7 @@ class Story:
         if paid and chance(rng, 0.03):
             primary.special = "evangelist"
         contacts = [primary]
-        extra_weights = {
-            "customer_sales": [(0, 0.25), (1, 0.35), (2, 0.25), (3, 0.15)],
-            "customer_self": [(0, 0.5), (1, 0.35), (2, 0.15)],
-            "opportunity": [(0, 0.4), (1, 0.4), (2, 0.2)],
-            "lead": [(0, 0.75), (1, 0.25)],
-        }[fate]
-        for _ in range(weighted(rng, extra_weights)):
+        for _ in range(EXTRA_CONTACTS[fate].draw(rng)):
             created = jitter(rng, line.lead, 2 * 86400, 120 * 86400)
             if created > now:
                 continue
@@ -473,9 +499,9 @@ class Story:
             if outcome:
                 amount: int | None = outcome.subscriptions[0].initial_mrr * 12
             else:
-                tier = weighted(rng, [("starter", 0.4), ("growth", 0.45), ("enterprise", 0.15)])
+                tier = LOST_DEAL_TIER.draw(rng)
                 median, sigma, low, high = SEATS[tier]
-                seats = int(min(max(rng.lognormvariate(0, sigma) * median, low), high))
+                seats = int(min(max(lognormvariate(rng, 0, sigma) * median, low), high))
                 amount = self.catalogue.get(tier, "y1", currency).unit_amount * seats
             reopen = scenario == "reopened_deal" or (line.outcome == "won" and chance(rng, 0.01))
             end = line.close if line.close else now
@@ -488,7 +514,7 @@ class Story:
                 self.examples.setdefault("open deal", deal.deal_id)
         if outcome is None:
             return deals
-        cs_owner = pick_owner(rng, self.owners, "customer_success", line.start or now).owner_id
+        cs_owner = self.owner_picker.pick(rng, "customer_success", line.start or now).owner_id
         first_sub = outcome.subscriptions[0].start
         for sub in outcome.subscriptions:
             for change in sub.changes:

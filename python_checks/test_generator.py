@@ -442,3 +442,57 @@ def test_as_of_date_is_the_last_day_of_the_story(staged_demo: Staged) -> None:
     assert {"paid", "open", "draft", "void", "uncollectible"} <= set(statuses)
     sub_statuses = Counter(r["status"] for r in staged["billing/subscriptions"])
     assert {"active", "canceled", "past_due", "trialing"} <= set(sub_statuses)
+
+
+# --------------------------------------------------------------------------- large runs (blocks)
+
+
+@pytest.fixture(scope="session")
+def block_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A run cut into blocks (tiny blocks: 80 customers ~ 344 companies ~ 5 blocks of 80),
+    generated in-process and on two worker processes, as CSV and as Parquet."""
+    from generator import blocks
+
+    base = tmp_path_factory.mktemp("blocks")
+    saved = blocks.BLOCK_COMPANIES
+    blocks.BLOCK_COMPANIES = 80
+    try:
+        runs = {
+            "one_worker": run_generator(base / "w1", "--customers", "80", "--workers", "1"),
+            "two_workers": run_generator(base / "w2", "--customers", "80", "--workers", "2"),
+            "parquet": run_generator(base / "pq", "--customers", "80", "--workers", "2", "--format", "parquet"),
+        }
+    finally:
+        blocks.BLOCK_COMPANIES = saved
+    return runs
+
+
+def test_blocks_do_not_depend_on_workers(block_runs: dict[str, Path]) -> None:
+    for name in FILES:
+        one, two = (block_runs[key] / name for key in ("one_worker", "two_workers"))
+        assert one.read_bytes() == two.read_bytes(), name
+    assert not (block_runs["two_workers"] / ".parts").exists()
+
+
+def test_parquet_holds_the_csv_rows(block_runs: dict[str, Path]) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    for table, columns in CONTRACT.items():
+        parquet = pq.read_table(block_runs["parquet"] / f"{table}.parquet")
+        assert parquet.column_names == columns, table
+        assert all(str(field.type) == "string" for field in parquet.schema), table
+        from_parquet = [tuple(row[c] for c in columns) for row in parquet.to_pylist()]
+        with (block_runs["one_worker"] / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            from_csv = [tuple(v if v != "" else None for v in row) for row in list(csv.reader(handle))[1:]]
+        assert from_parquet == from_csv, table
+
+
+def test_blocks_keep_the_mix_and_the_quarantine_reasons(block_runs: dict[str, Path]) -> None:
+    data = {table: read_rows(block_runs["one_worker"], table) for table in CONTRACT}
+    staged, reasons, duplicates = stage_all(data)
+    assert all(count == 1 for count in reasons.values()) and len(reasons) == 46, dict(reasons)
+    for table in ("crm/contacts", "crm/deals", "billing/invoices", "billing/invoice_line_items"):
+        assert duplicates[table] > 0, table
+    customers = {r["customer_id"] for r in data["billing/customers"] if r["customer_id"]}
+    assert len(customers) >= 80 and any(c.startswith("cus_1") and len(c) > 10 for c in customers)
+    statuses = Counter(r["status"] for r in staged["billing/invoices"])
+    assert {"paid", "open", "draft", "uncollectible"} <= set(statuses)  # void is rare: 0.3% of cycles
