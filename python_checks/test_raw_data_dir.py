@@ -5,6 +5,7 @@ each must reach quarantine with its reason, and no raw row may be lost."""
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -152,3 +153,31 @@ def test_values_are_cleaned(fixture_build: DbtRun) -> None:
     ) == [("2024-01-10 10:00:00", "2024-01-12 00:00:00", False)]
     # Test-mode customers and everything of theirs are gone.
     assert query(db, "select count(*) from staging.stg_billing__invoices where customer_id = 'cus_test'") == [(0,)]
+
+
+def test_unparseable_values_are_quarantined_not_fatal(tmp_path: Path) -> None:
+    """A raw value that does not parse as its column's type (a 13th month, a fractional seat
+    count, text in an amount) quarantines its row with the column named; the build goes on."""
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(FIXTURE, raw_dir)
+    with (raw_dir / "crm" / "contacts.csv").open("a") as handle:
+        handle.write("c9,z@example.com,Z,Y,007,o1,referral,lead,2024-13-45 09:00:00,,,,,,false,"
+                     "2024-01-07 09:00:00\n")
+    with (raw_dir / "billing" / "invoice_line_items.csv").open("a") as handle:
+        handle.write("il_frac,in_2,sub_1,price_gbp_m,subscription,false,1.5,5000,0,"
+                     "2024-03-01 00:00:00,2024-04-01 00:00:00,half a seat\n")
+    with (raw_dir / "finance" / "expenses.csv").open("a") as handle:
+        handle.write("ex_text,2024-02-01,marketing,events,events,a lot,USD\n")
+    run = run_dbt(["build"], tmp_path / "warehouse.duckdb", tmp_path / "target", raw_dir=raw_dir)
+    assert run.returncode == 0, run.output[-5000:]
+    quarantined = set()
+    for folder in TABLES:
+        quarantined |= set(query(
+            tmp_path / "warehouse.duckdb",
+            f"select record_key, quarantine_reason from staging.stg_{folder}__quarantined_rows",
+        ))
+    assert {
+        ("c9", "unparseable created_at"),
+        ("il_frac", "unparseable quantity"),
+        ("ex_text", "unparseable amount"),
+    } <= quarantined

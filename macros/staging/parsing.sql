@@ -12,14 +12,11 @@
 
 {#- Accepts `YYYY-MM-DD HH:MM:SS`, a `T` separator, a trailing `Z` (all UTC) or a bare date. -#}
 {% macro parse_timestamp(column) -%}
-    {{ dbt.safe_cast(
-        "replace(replace(" ~ clean_text(column) ~ ", 'T', ' '), 'Z', '')",
-        api.Column.translate_type("timestamp")
-    ) }}
+    {{ safe_parse("replace(replace(" ~ clean_text(column) ~ ", 'T', ' '), 'Z', '')", 'timestamp') }}
 {%- endmacro %}
 
 {% macro parse_date(column) -%}
-    {{ dbt.safe_cast(clean_text(column), "date") }}
+    {{ safe_parse(clean_text(column), 'date') }}
 {%- endmacro %}
 
 {% macro parse_boolean(column) -%}
@@ -30,11 +27,11 @@
 {%- endmacro %}
 
 {% macro parse_integer(column) -%}
-    {{ dbt.safe_cast(clean_text(column), api.Column.translate_type("bigint")) }}
+    {{ safe_parse(clean_text(column), 'integer') }}
 {%- endmacro %}
 
 {% macro parse_decimal(column) -%}
-    {{ dbt.safe_cast(clean_text(column), dbt.type_numeric()) }}
+    {{ safe_parse(clean_text(column), 'decimal') }}
 {%- endmacro %}
 
 {#- ISO 4217 codes arrive in any case (`usd`, `Eur`). -#}

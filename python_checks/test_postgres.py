@@ -1,0 +1,329 @@
+"""The project on PostgreSQL, opt-in (REVOPS_POSTGRES=1): the demo raw data loaded as an EL tool
+would (scripts/load_raw_to_postgres.py), `dbt build` on Postgres green, every mart equal to the
+DuckDB build row by row (money to the cent, rates within 1e-9), and the read-only BI role reads
+every mart and nothing else: no raw, staging or intermediate relation, no personal-data column,
+no write of any kind.
+
+Needs a server: `eval "$(scripts/postgres_local.sh)"` (run here when POSTGRES_USER is not set;
+needs root or sudo) and dbt-postgres + psycopg2 in the venv. The build replaces the raw and
+layer schemas of the database POSTGRES_DB: use a database of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from python_checks.conftest import DEMO_RAW_DIR
+from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("REVOPS_POSTGRES") != "1",
+    reason="PostgreSQL checks are opt-in: set REVOPS_POSTGRES=1 (a server from "
+    "scripts/postgres_local.sh, dbt-postgres and psycopg2 installed)",
+)
+
+RATE_TOLERANCE = 1e-9
+PERSONAL_COLUMNS = ("email", "first_name", "last_name", "customer_name", "name")
+FORBIDDEN_SCHEMAS = ("raw_crm", "raw_billing", "raw_finance", "staging", "intermediate")
+INSUFFICIENT_PRIVILEGE = "42501"
+POSTGRES_OUTPUT = {
+    "type": "postgres",
+    "host": "{{ env_var('POSTGRES_HOST', '127.0.0.1') }}",
+    "port": "{{ env_var('POSTGRES_PORT', '5432') | as_number }}",
+    "user": "{{ env_var('POSTGRES_USER') }}",
+    "password": "{{ env_var('POSTGRES_PASSWORD') }}",
+    "dbname": "{{ env_var('POSTGRES_DB', 'revops') }}",
+    "schema": "analytics",
+    "threads": 4,
+}
+
+Row = dict[str, Any]
+
+
+def server_env() -> dict[str, str]:
+    """The connection environment: the caller's, else what scripts/postgres_local.sh prints."""
+    if os.environ.get("POSTGRES_USER"):
+        return {k: v for k, v in os.environ.items() if k.startswith("POSTGRES_")}
+    printed = subprocess.run(
+        ["bash", str(REPO / "scripts" / "postgres_local.sh")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    exports = [shlex.split(line)[1] for line in printed.splitlines() if line.startswith("export ")]
+    return {
+        name: value for name, _, value in (item.partition("=") for item in exports)
+        if name.startswith("POSTGRES_")
+    }
+
+
+def connect(env: dict[str, str], bi: bool = False) -> Any:
+    import psycopg2
+
+    params: dict[str, Any] = {
+        "host": env.get("POSTGRES_HOST", "127.0.0.1"),
+        "port": int(env.get("POSTGRES_PORT", "5432")),
+        "dbname": env.get("POSTGRES_DB", "revops"),
+        "user": env["POSTGRES_BI_USER" if bi else "POSTGRES_USER"],
+    }
+    params["password"] = env["POSTGRES_BI_PASSWORD" if bi else "POSTGRES_PASSWORD"]
+    return psycopg2.connect(**params)
+
+
+def pg_rows(connection: Any, sql: str) -> list[Row]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def postgres_profiles_dir(directory: Path) -> Path:
+    """The project's profiles with a `postgres` output (the repo's own when it has one)."""
+    profiles = yaml.safe_load((REPO / ".dbt" / "profiles.yml").read_text())
+    outputs = profiles["revops_warehouse"]["outputs"]
+    if "postgres" in outputs:
+        return REPO / ".dbt"
+    outputs["postgres"] = POSTGRES_OUTPUT
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=False))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def pg_env() -> dict[str, str]:
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        pytest.fail("REVOPS_POSTGRES=1 needs psycopg2 and dbt-postgres: "
+                    "pip install 'dbt-postgres==1.11.*' psycopg2-binary")
+    env = server_env()
+    env.setdefault("POSTGRES_BI_USER", "bi_reader")
+    missing = [name for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_BI_PASSWORD")
+               if not env.get(name)]
+    assert not missing, f"set {', '.join(missing)} (scripts/postgres_local.sh prints them)"
+    return env
+
+
+@pytest.fixture(scope="module")
+def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """The demo data loaded into raw_* schemas, then `dbt build` on Postgres."""
+    from scripts.load_raw_to_postgres import load_raw_dir
+
+    connection = connect(pg_env)
+    try:
+        loaded = load_raw_dir(connection, DEMO_RAW_DIR)
+    finally:
+        connection.close()
+    assert {table.schema for table in loaded} == {"raw_crm", "raw_billing", "raw_finance"}
+
+    workdir = tmp_path_factory.mktemp("postgres_build")
+    dbt_vars = {"raw_loaded_at_column": "_loaded_at", "bi_reader_role": pg_env["POSTGRES_BI_USER"]}
+    run = run_dbt(
+        ["build", "--vars", json.dumps(dbt_vars)],
+        workdir / "unused.duckdb",
+        workdir / "target",
+        extra_env={
+            **pg_env,
+            "DBT_TARGET": "postgres",
+            "DBT_PROFILES_DIR": str(postgres_profiles_dir(workdir / "profiles")),
+        },
+    )
+    failures = [line for line in run.output.splitlines() if "Error" in line or "ERROR" in line]
+    assert run.returncode == 0, "\n".join(failures[:40]) + "\n" + run.output[-4000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def pg(pg_env: dict[str, str], pg_build: DbtRun) -> Iterator[Any]:
+    connection = connect(pg_env)
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def bi(pg_env: dict[str, str], pg_build: DbtRun) -> Iterator[Any]:
+    connection = connect(pg_env, bi=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def mart_keys(pg_build: DbtRun) -> dict[str, tuple[str, ...]]:
+    """Every mart of the Postgres build and its key, from its unique tests in the manifest."""
+    manifest = json.loads((pg_build.target_path / "manifest.json").read_text())
+    marts = {
+        node["unique_id"]: node["name"] for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    keys: dict[str, tuple[str, ...]] = {}
+    for node in manifest["nodes"].values():
+        metadata = node.get("test_metadata") or {}
+        model = marts.get(node.get("attached_node") or "")
+        if model is None:
+            continue
+        if metadata.get("name") == "unique_combination_of_columns":
+            keys[model] = tuple(metadata["kwargs"]["combination_of_columns"])
+        elif metadata.get("name") == "unique" and model not in keys:
+            keys[model] = (metadata["kwargs"]["column_name"],)
+    unkeyed = set(marts.values()) - set(keys)
+    assert not unkeyed, f"marts without a unique test: {unkeyed}"
+    return keys
+
+
+def values_equal(left: Any, right: Any) -> bool:
+    """Money (decimal on both sides) to the cent, floats within 1e-9 (relative above 1), the rest
+    exactly."""
+    if left is None or right is None:
+        return left is None and right is None
+    if isinstance(left, Decimal) and isinstance(right, Decimal):
+        return round(left, 2) == round(right, 2)
+    if isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal)):
+        return math.isclose(
+            float(left), float(right), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE
+        )
+    if isinstance(left, datetime) and isinstance(right, datetime):
+        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
+    return bool(left == right)
+
+
+def mart_differences(
+    duck_rows: list[Row], postgres_rows: list[Row], mart: str, key: tuple[str, ...]
+) -> list[str]:
+    duck = {tuple(row[k] for k in key): row for row in duck_rows}
+    post = {tuple(row[k] for k in key): row for row in postgres_rows}
+    assert len(duck) == len(duck_rows), f"{mart}: key {key} not unique on DuckDB"
+    assert len(post) == len(postgres_rows), f"{mart}: key {key} not unique on Postgres"
+    differences = [f"{mart} {k}: only on DuckDB" for k in sorted(set(duck) - set(post), key=str)]
+    differences += [f"{mart} {k}: only on Postgres" for k in sorted(set(post) - set(duck), key=str)]
+    for row_key in sorted(set(duck) & set(post), key=str):
+        for column, value in duck[row_key].items():
+            other = post[row_key][column]
+            if not values_equal(value, other):
+                differences.append(f"{mart} {row_key} {column}: DuckDB {value!r}, Postgres {other!r}")
+    return differences
+
+
+def test_every_mart_equals_the_duckdb_build(
+    pg: Any, demo_warehouse: Path, mart_keys: dict[str, tuple[str, ...]]
+) -> None:
+    differences: list[str] = []
+    with duckdb.connect(str(demo_warehouse), read_only=True) as duck:
+        for mart, key in sorted(mart_keys.items()):
+            cursor = duck.execute(f'select * from marts."{mart}"')
+            columns = [description[0] for description in cursor.description]
+            duck_rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+            postgres_rows = pg_rows(pg, f'select * from marts."{mart}"')
+            assert postgres_rows, f"{mart} is empty on Postgres"
+            assert list(postgres_rows[0]) == columns, f"{mart}: columns differ"
+            differences += mart_differences(duck_rows, postgres_rows, mart, key)
+    assert differences == [], "\n".join(differences[:50])
+
+
+def test_quarantine_reasons_are_the_same_on_both_engines(pg: Any, demo_warehouse: Path) -> None:
+    for source in ("crm", "billing", "finance"):
+        sql = (
+            f"select source_table, quarantine_reason, count(*) as row_count "
+            f"from staging.stg_{source}__quarantined_rows group by 1, 2 order by 1, 2"
+        )
+        with duckdb.connect(str(demo_warehouse), read_only=True) as duck:
+            on_duckdb = [tuple(row) for row in duck.execute(sql).fetchall()]
+        on_postgres = [tuple(row.values()) for row in pg_rows(pg, sql)]
+        assert on_postgres == on_duckdb, source
+
+
+def attempt(connection: Any, sql: str) -> str | None:
+    """Run `sql` in a transaction that is always rolled back; the SQLSTATE of its error, or None."""
+    import psycopg2
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+        return None
+    except psycopg2.Error as error:
+        return error.pgcode or "error"
+    finally:
+        connection.rollback()
+
+
+def test_the_bi_role_reads_every_mart(
+    pg: Any, bi: Any, mart_keys: dict[str, tuple[str, ...]]
+) -> None:
+    for mart in sorted(mart_keys):
+        sql = f'select count(*) as row_count from marts."{mart}"'
+        assert attempt(bi, sql) is None, f"the BI role cannot read marts.{mart}"
+        assert pg_rows(bi, sql) == pg_rows(pg, sql)
+        bi.rollback()
+
+
+def test_the_bi_role_reads_nothing_but_the_marts(pg: Any, bi: Any) -> None:
+    relations = [
+        (row["schema"], row["name"]) for row in pg_rows(pg, """
+            select n.nspname as schema, c.relname as name
+            from pg_class as c inner join pg_namespace as n on c.relnamespace = n.oid
+            where c.relkind in ('r', 'v', 'm', 'p', 'f')
+                and n.nspname not in ('marts', 'pg_catalog', 'information_schema', 'pg_toast')
+                and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
+            order by 1, 2
+        """)
+    ]
+    assert {schema for schema, _ in relations} >= set(FORBIDDEN_SCHEMAS)
+    readable = [
+        f"{schema}.{name}" for schema, name in relations
+        if attempt(bi, f'select * from "{schema}"."{name}" limit 0') != INSUFFICIENT_PRIVILEGE
+    ]
+    assert readable == []
+
+
+def test_the_bi_role_reads_no_personal_data_column(pg: Any, bi: Any) -> None:
+    names = ", ".join(f"'{name}'" for name in PERSONAL_COLUMNS)
+    sql = (
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where column_name in ({names}) "
+        "and table_schema not in ('pg_catalog', 'information_schema')"
+    )
+    personal = pg_rows(pg, sql)
+    # The scan works: raw and staging do hold personal data (the owner sees it).
+    assert {row["table_schema"] for row in personal} >= {"raw_crm", "raw_billing", "staging"}
+    assert not [row for row in personal if row["table_schema"] == "marts"]
+    readable = [
+        f"{schema}.{table}.{column}"
+        for schema, table, column in (tuple(row.values()) for row in personal)
+        if attempt(bi, f'select "{column}" from "{schema}"."{table}" limit 0')
+        != INSUFFICIENT_PRIVILEGE
+    ]
+    assert readable == []
+    # information_schema shows a role only the columns it has a privilege on.
+    assert pg_rows(bi, sql) == []
+    bi.rollback()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into marts.kpi_mrr select * from marts.kpi_mrr where false",
+        "update marts.kpi_mrr set ending_mrr = ending_mrr where false",
+        "delete from marts.kpi_mrr where false",
+        "truncate marts.kpi_mrr",
+        "drop table marts.kpi_mrr",
+        "alter table marts.kpi_mrr add column probe integer",
+        "create table marts.bi_probe (probe integer)",
+        "create view marts.bi_probe as select 1 as probe",
+        "create table public.bi_probe (probe integer)",
+        "create schema bi_probe",
+        "create temporary table bi_probe (probe integer)",
+    ],
+)
+def test_the_bi_role_cannot_write(bi: Any, statement: str) -> None:
+    assert attempt(bi, statement) == INSUFFICIENT_PRIVILEGE, statement

@@ -1,0 +1,143 @@
+"""Load a raw directory in the contract layout into PostgreSQL, the way an EL tool lands it.
+
+`<dir>/crm/*.csv`, `<dir>/billing/*.csv` and `<dir>/finance/*.csv` become the tables
+`raw_crm.<file>`, `raw_billing.<file>` and `raw_finance.<file>`: every column `text` (staging casts
+each one), plus `_loaded_at`, a load timestamp that increases with the file's row order (the
+load's start plus the row's position in microseconds), so that the project's
+`raw_loaded_at_column: _loaded_at` orders duplicate rows exactly as the files do. Each table is
+replaced in one transaction (readers see the previous load until it commits), with COPY.
+
+    python -m scripts.load_raw_to_postgres [--raw-dir data/demo]
+
+Connection from the environment, as in the profile: POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER,
+POSTGRES_PASSWORD, POSTGRES_DB (scripts/postgres_local.sh prints them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+from psycopg2.extensions import connection as Connection
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = ("crm", "billing", "finance")
+LOADED_AT_COLUMN = "_loaded_at"
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    schema: str
+    table: str
+    rows: int
+
+
+def connection_from_env() -> Connection:
+    """A connection with the profile's environment variables."""
+    params = {
+        "host": os.environ.get("POSTGRES_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("POSTGRES_PORT", "5432")),
+        "user": os.environ["POSTGRES_USER"],
+        "dbname": os.environ.get("POSTGRES_DB", "revops"),
+    }
+    params["password"] = os.environ.get("POSTGRES_PASSWORD", "")
+    return psycopg2.connect(**params)
+
+
+def csv_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), None)
+    if not header or any(not name.strip() for name in header):
+        raise ValueError(f"{path}: missing or empty column name in the header")
+    columns = [name.strip() for name in header]
+    if LOADED_AT_COLUMN in columns or len(set(columns)) != len(columns):
+        raise ValueError(f"{path}: duplicate column, or a column named {LOADED_AT_COLUMN}")
+    return columns
+
+
+def load_table(
+    connection: Connection, schema: str, path: Path, loaded_at: datetime
+) -> LoadedTable:
+    """Replace `schema.<file stem>` with the file's rows (all text) and their load timestamps."""
+    table = path.stem
+    columns = csv_header(path)
+    target = sql.Identifier(schema, table)
+    column_list = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+    text_columns = sql.SQL(", ").join(
+        sql.SQL("{} text").format(sql.Identifier(name)) for name in columns
+    )
+    with connection, connection.cursor() as cursor:
+        cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        cursor.execute(
+            sql.SQL(
+                "create temporary table raw_load ({}, raw_load_position bigserial) on commit drop"
+            ).format(text_columns)
+        )
+        with path.open("rb") as handle:
+            cursor.copy_expert(
+                sql.SQL(
+                    "copy raw_load ({}) from stdin with (format csv, header true, encoding 'UTF8')"
+                ).format(column_list).as_string(cursor),
+                handle,
+            )
+        cursor.execute(sql.SQL("drop table if exists {}").format(target))
+        cursor.execute(
+            sql.SQL(
+                "create table {target} as select {columns}, "
+                "{loaded_at} + raw_load_position * interval '1 microsecond' as {loaded_at_column} "
+                "from raw_load order by raw_load_position"
+            ).format(
+                target=target,
+                columns=column_list,
+                loaded_at=sql.Literal(loaded_at),
+                loaded_at_column=sql.Identifier(LOADED_AT_COLUMN),
+            )
+        )
+        rows = cursor.rowcount
+    return LoadedTable(schema, table, rows)
+
+
+def load_raw_dir(
+    connection: Connection, raw_dir: Path, schema_prefix: str = "raw_"
+) -> list[LoadedTable]:
+    """Load every `<source>/*.csv` of `raw_dir`; returns what was loaded, in load order."""
+    files = [
+        (f"{schema_prefix}{source}", path)
+        for source in SOURCES
+        for path in sorted((raw_dir / source).glob("*.csv"))
+    ]
+    if not files:
+        raise FileNotFoundError(f"no {'/, '.join(SOURCES)}/*.csv under {raw_dir}")
+    loaded_at = datetime.now(timezone.utc)
+    return [load_table(connection, schema, path, loaded_at) for schema, path in files]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw-dir", type=Path, default=REPO / "data" / "demo")
+    parser.add_argument(
+        "--schema-prefix", default="raw_", help="schemas are <prefix>crm, <prefix>billing, ..."
+    )
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    connection = connection_from_env()
+    try:
+        loaded = load_raw_dir(connection, args.raw_dir, args.schema_prefix)
+    finally:
+        connection.close()
+    for table in loaded:
+        print(f"{table.schema}.{table.table}: {table.rows} rows")
+    print(f"loaded {len(loaded)} tables in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
