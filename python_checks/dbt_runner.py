@@ -40,6 +40,9 @@ def run_dbt(
         "DBT_TARGET_PATH": str(target_path),
         "DBT_LOG_PATH": str(target_path / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # The DuckDB target unless a test asks for another: a shell that ran
+        # scripts/postgres_local.sh exports DBT_TARGET=postgres.
+        "DBT_TARGET": "duckdb",
     }
     if raw_dir is not None:
         env["RAW_DATA_DIR"] = str(raw_dir)
