@@ -449,6 +449,10 @@ def check_targets(results: list[RunResult]) -> None:
     for result in sized:
         notes: list[str] = []
         assert result.build_s is not None and result.customers is not None
+        if "exit=" in result.dbt_status:
+            result.targets = f"FAIL build did not finish ({result.dbt_status.strip()})"
+            previous = None
+            continue
         if result.customers == 100_000:
             notes.append(verdict(f"build {result.build_s:.0f}s <= {TARGET_100K_S:.0f}s", result.build_s <= TARGET_100K_S))
         if result.customers == 1_000_000:

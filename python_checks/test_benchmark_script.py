@@ -91,6 +91,9 @@ def test_targets(bench: ModuleType) -> None:
     assert "FAIL build 700s <= 300s" in runs[2].targets
     assert "FAIL peak 9.0GiB <= 8GiB" in runs[2].targets
     assert "FAIL x10 customers -> x12.7 time <= x12" in runs[2].targets
+    killed = [bench.RunResult("1M", customers=1_000_000, build_s=2000.0, dbt_status="exit=-15")]
+    bench.check_targets(killed)
+    assert killed[0].targets == "FAIL build did not finish (exit=-15)"
 
 
 def test_run_results_parsing(bench: ModuleType) -> None:
