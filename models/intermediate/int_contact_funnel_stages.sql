@@ -1,10 +1,23 @@
 -- Each contact's way through the funnel: the timestamp of each stage, the furthest stage
 -- reached (a skipped stage counts as passed when a later one is reached), the cohort month and
 -- whether the CRM recorded stages out of order. Deleted contacts are left out of every KPI.
+-- Incremental (macros/incremental.sql): a run recomputes the contacts created or changed since
+-- the recompute instant; a contact deleted since loses its row.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    recompute_keys='contacts_to_recompute',
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_reporting_period') }}
+
 with
 
 contacts as (
     select * from {{ ref('stg_crm__contacts') }}
+    {% if is_incremental() %}
+        where coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
+    {% endif %}
 ),
 
 live_contacts as (

@@ -1,5 +1,15 @@
 -- Each customer's MRR at the end of every month from its first paying month to the as-of month,
 -- and the movement against the month before.
+-- Incremental (macros/incremental.sql): a run recomputes the months from the recompute month on;
+-- the month before it, kept from the previous build, gives their first paying month and the MRR
+-- the first of them moves from.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    recompute_column='month',
+    on_schema_change='fail',
+) }}
+
 with
 
 subscription_periods as (
@@ -27,7 +37,11 @@ period_months as (
             subscription_periods.valid_from < cast(calendar_months.next_month as timestamp)
             and subscription_periods.valid_to >= cast(calendar_months.next_month as timestamp)
     cross join reporting_period
-    where calendar_months.month <= reporting_period.as_of_month
+    where
+        calendar_months.month <= reporting_period.as_of_month
+    {% if is_incremental() %}
+        and calendar_months.month >= reporting_period.recompute_from_month
+    {% endif %}
 ),
 
 customer_month_mrr as (
@@ -39,13 +53,44 @@ customer_month_mrr as (
     group by customer_id, month
 ),
 
-first_paying_months as (
+-- Every customer that paid before the months an incremental run recomputes has a row in the
+-- month before them, kept from the previous build. None on a full build.
+kept_month as (
+    {% if is_incremental() %}
+        select
+            previous_build.customer_id,
+            previous_build.first_paying_month,
+            previous_build.mrr
+        from {{ this }} as previous_build
+        cross join reporting_period
+        where previous_build.month = {{ add_months(-1, 'reporting_period.recompute_from_month') }}
+    {% else %}
+        select
+            customer_id,
+            month as first_paying_month,
+            mrr
+        from customer_month_mrr
+        where 1 = 0
+    {% endif %}
+),
+
+first_paying_in_window as (
     select
         customer_id,
         min(month) as first_paying_month
     from customer_month_mrr
     where mrr > 0
     group by customer_id
+),
+
+first_paying_months as (
+    select
+        coalesce(kept_month.customer_id, first_paying_in_window.customer_id) as customer_id,
+        coalesce(kept_month.first_paying_month, first_paying_in_window.first_paying_month)
+            as first_paying_month
+    from kept_month
+    full outer join first_paying_in_window
+        on kept_month.customer_id = first_paying_in_window.customer_id
 ),
 
 -- Every month from the first paying month to the as-of month, so that churned months are rows.
@@ -58,7 +103,11 @@ customer_months as (
     inner join calendar_months
         on first_paying_months.first_paying_month <= calendar_months.month
     cross join reporting_period
-    where calendar_months.month <= reporting_period.as_of_month
+    where
+        calendar_months.month <= reporting_period.as_of_month
+    {% if is_incremental() %}
+        and calendar_months.month >= reporting_period.recompute_from_month
+    {% endif %}
 ),
 
 with_mrr as (
@@ -66,19 +115,25 @@ with_mrr as (
         customer_months.customer_id,
         customer_months.first_paying_month,
         customer_months.month,
-        coalesce(customer_month_mrr.mrr, 0) as mrr
+        coalesce(customer_month_mrr.mrr, 0) as mrr,
+        kept_month.mrr as kept_mrr
     from customer_months
     left join customer_month_mrr
         on
             customer_months.customer_id = customer_month_mrr.customer_id
             and customer_months.month = customer_month_mrr.month
+    left join kept_month
+        on customer_months.customer_id = kept_month.customer_id
 ),
 
 with_previous as (
     select
         *,
         coalesce(
-            lag(mrr) over (partition by customer_id order by month), 0
+            lag(mrr) over (partition by customer_id order by month),
+            -- The first recomputed month of an incremental run moves from the kept month's MRR.
+            kept_mrr,
+            0
         ) as previous_mrr
     from with_mrr
 ),

@@ -1,5 +1,10 @@
 -- The as-of date: the var when set, else the date of the latest invoice created in the billing
--- data (so the demo data gives the same numbers on any day).
+-- data (so the demo data gives the same numbers on any day). Also the month from which an
+-- incremental run recomputes (macros/incremental.sql): the lookback before the earlier of this
+-- build's and the previous build's as-of date, so a late row dated inside the lookback, a skipped
+-- day or an as-of date moved back all land.
+{%- set previous_build = load_relation(this) if execute else none %}
+
 with
 
 invoices as (
@@ -11,11 +16,22 @@ latest_invoice as (
     from invoices
 ),
 
+previous_build as (
+    {%- if previous_build is not none %}
+        select max(as_of_date) as previous_as_of_date
+        from {{ previous_build }}
+    {%- else %}
+        select cast(null as date) as previous_as_of_date
+    {%- endif %}
+),
+
 as_of as (
     select
-        {{ as_of_date_literal() or 'latest_invoice_date' }} as as_of_date,
-        latest_invoice_date
+        {{ as_of_date_literal() or 'latest_invoice.latest_invoice_date' }} as as_of_date,
+        latest_invoice.latest_invoice_date,
+        previous_build.previous_as_of_date
     from latest_invoice
+    cross join previous_build
 ),
 
 final as (
@@ -23,7 +39,15 @@ final as (
         as_of_date,
         {{ month_of('as_of_date') }} as as_of_month,
         {{ add_months(1, month_of('as_of_date')) }} as month_after_as_of_month,
-        latest_invoice_date
+        latest_invoice_date,
+        previous_as_of_date,
+        {{ add_months(
+            '-' ~ integer_literal('incremental_lookback_months', 3, 0, 120),
+            month_of(
+                'case when previous_as_of_date < as_of_date '
+                ~ 'then previous_as_of_date else as_of_date end'
+            )
+        ) }} as recompute_from_month
     from as_of
 )
 

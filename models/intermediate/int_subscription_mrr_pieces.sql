@@ -2,6 +2,17 @@
 -- amount, positive proration lines at the new price. Everything else never counts: taxes live on
 -- the invoice, one-off lines are `invoiceitem`, refunds are another table, negative prorations
 -- are credits for the old price's unused time.
+-- Incremental (macros/incremental.sql): a run recomputes the pieces starting on or after the
+-- recompute instant, from every line still running then (a proration's replaced line may have
+-- started earlier).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    recompute_column='piece_start_at',
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_reporting_period') }}
+
 with
 
 invoice_line_items as (
@@ -59,6 +70,13 @@ eligible_lines as (
     where
         invoice_line_items.line_type = 'subscription'
         and invoices.status in {{ word_list_literal('mrr_invoice_statuses', ['paid', 'open']) }}
+    {% if is_incremental() %}
+        and (
+            invoice_line_items.period_end_at is null
+            or invoice_line_items.period_end_at >= {{ incremental_recompute_from() }}
+            or invoice_line_items.period_start_at >= {{ incremental_recompute_from() }}
+        )
+    {% endif %}
 ),
 
 recurring_lines as (
@@ -175,6 +193,9 @@ final as (
         *,
         mrr_local * fx_rate as mrr
     from converted
+    {% if is_incremental() %}
+        where piece_start_at >= {{ incremental_recompute_from() }}
+    {% endif %}
 )
 
 select * from final

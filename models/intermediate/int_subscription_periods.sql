@@ -1,14 +1,53 @@
 -- Stretches of constant MRR of each subscription, [valid_from, valid_to). Each change (a new
 -- billing period, a mid-period upgrade or downgrade) takes effect at its start and ends the rate
 -- before it; pieces starting at the same instant add up (several items).
+-- Incremental (macros/incremental.sql): a run recomputes every period of each subscription that
+-- can have changed: a piece running on or after the recompute instant, a period reaching it, a
+-- status that carries its MRR forward, or a cancellation since.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    unique_key='subscription_id',
+    recompute_column='valid_to',
+    on_schema_change='fail',
+) }}
+
 with
 
-pieces as (
+all_pieces as (
     select * from {{ ref('int_subscription_mrr_pieces') }}
 ),
 
 subscriptions as (
     select * from {{ ref('stg_billing__subscriptions') }}
+),
+
+{% if is_incremental() %}
+    subscriptions_to_recompute as (
+        select subscription_id
+        from all_pieces
+        where piece_end_at >= {{ incremental_recompute_from() }}
+        union
+        select subscription_id
+        from {{ this }}
+        where valid_to >= {{ incremental_recompute_from() }}
+        union
+        select subscription_id
+        from subscriptions
+        where
+            status in {{ word_list_literal('mrr_carry_forward_statuses', ['active', 'past_due']) }}
+            or canceled_at >= {{ incremental_recompute_from() }}
+            or ended_at >= {{ incremental_recompute_from() }}
+    ),
+{% endif %}
+
+pieces as (
+    select all_pieces.*
+    from all_pieces
+    {% if is_incremental() %}
+        inner join subscriptions_to_recompute
+            on all_pieces.subscription_id = subscriptions_to_recompute.subscription_id
+    {% endif %}
 ),
 
 reporting_period as (

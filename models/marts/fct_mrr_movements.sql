@@ -1,7 +1,20 @@
+-- Incremental like int_customer_mrr_by_month (macros/incremental.sql): the recomputed months
+-- are replaced.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute',
+    recompute_column='month',
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_reporting_period') }}
+
 with
 
 customer_mrr as (
     select * from {{ ref('int_customer_mrr_by_month') }}
+    {% if is_incremental() %}
+        where month >= {{ incremental_recompute_from() }}
+    {% endif %}
 ),
 
 final as (
