@@ -19,7 +19,8 @@ SCRIPT = REPO / "bench" / "run_benchmark.py"
 EXPECTED_COLUMNS = [
     "label", "customers", "raw_rows", "raw_mib", "generate_s", "generate_cpu_s", "generate_peak_mib", "generated",
     "floor_s", "parse_s", "build_s", "build_cpu_s", "build_peak_mib", "dbt_status",
-    "slowest_models", "mart_rows", "duckdb_settings", "load_avg", "targets",
+    "slowest_models", "mart_rows", "duckdb_settings", "load_avg", "daily_s", "daily_share",
+    "daily_status", "daily_slowest_models", "targets",
 ]
 
 
@@ -83,7 +84,8 @@ def test_targets(bench: ModuleType) -> None:
     runs = [
         bench.RunResult("10k", customers=10_000, build_s=10.0),
         bench.RunResult("100k", customers=100_000, build_s=55.0),
-        bench.RunResult("1M", customers=1_000_000, build_s=700.0, build_peak_mib=9 * 1024),
+        bench.RunResult("1M", customers=1_000_000, build_s=700.0, build_peak_mib=9 * 1024,
+                        daily_s=84.0, daily_share=0.12),
     ]
     bench.check_targets(runs)
     assert runs[0].targets == ""
@@ -91,6 +93,11 @@ def test_targets(bench: ModuleType) -> None:
     assert "FAIL build 700s <= 300s" in runs[2].targets
     assert "FAIL peak 9.0GiB <= 8GiB" in runs[2].targets
     assert "FAIL x10 customers -> x12.7 time <= x12" in runs[2].targets
+    assert "FAIL daily run 12% of the full build <= 10%" in runs[2].targets
+    quick_day = [bench.RunResult("1M", customers=1_000_000, build_s=280.0, build_peak_mib=1024,
+                                 daily_s=25.0, daily_share=0.089)]
+    bench.check_targets(quick_day)
+    assert "PASS daily run 9% of the full build <= 10%" in quick_day[0].targets
     killed = [bench.RunResult("1M", customers=1_000_000, build_s=2000.0, dbt_status="exit=-15")]
     bench.check_targets(killed)
     assert killed[0].targets == "FAIL build did not finish (exit=-15)"
