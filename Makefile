@@ -113,3 +113,29 @@ report: $(STAMP)
 # MetricFlow on the published warehouse: make mf ARGS="query --metrics mrr --group-by metric_time__month"
 mf: $(STAMP)
 	$(BIN)/mf $(ARGS)
+
+# Snowflake, BigQuery and Trino, compile-checked without a warehouse: a venv of its own with the
+# three adapters (.venv-adapters), then for each adapter dbt parse and dbt compile (no connection)
+# and checks of the compiled SQL (python_checks/test_adapters_compile.py). The compiled SQL is
+# kept in target/adapters/<adapter>/compiled for review.
+ADAPTERS_VENV := .venv-adapters
+ADAPTERS_STAMP := $(ADAPTERS_VENV)/.installed
+
+$(ADAPTERS_STAMP): requirements.txt constraints.txt requirements-adapters.txt constraints-adapters.txt
+	$(PYTHON) -m venv $(ADAPTERS_VENV)
+	$(ADAPTERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ADAPTERS_VENV)/bin/python -m pip install --quiet -r requirements-adapters.txt \
+		-c constraints.txt -c constraints-adapters.txt
+	touch $(ADAPTERS_STAMP)
+
+.PHONY: compile-adapters lock-adapters
+compile-adapters: $(ADAPTERS_STAMP)
+	REVOPS_ADAPTERS=1 REVOPS_REQUIRE_ADAPTERS=1 REVOPS_ADAPTERS_TARGET=$(CURDIR)/target/adapters \
+		$(ADAPTERS_VENV)/bin/python -m pytest python_checks/test_adapters_compile.py -v -s
+
+lock-adapters: $(ADAPTERS_STAMP)
+	{ echo "# Lock of the packages requirements-adapters.txt adds to constraints.txt (every other package is"; \
+	  echo "# pinned there), from 'pip freeze' in a fresh Python 3.11 venv. Regenerate: make lock-adapters"; \
+	  $(ADAPTERS_VENV)/bin/python -m pip freeze | awk -F'==' \
+		'NR==FNR { if ($$0 ~ /==/) base[tolower($$1)]; next } /==/ && !(tolower($$1) in base)' \
+		constraints.txt -; } > constraints-adapters.txt
