@@ -13,6 +13,7 @@ import math
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,10 @@ def differences(incremental: Path, full: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def two_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Day 1 raw data, day 2 (day 1 + one appended day), and a full build of day 1."""
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Day 1 raw data built in full; day 2 (day 1 + one appended day) built three ways: a full
+    refresh, the daily incremental `dbt build` (data tests included) on top of day 1's warehouse,
+    and the same incremental run with no lookback. Independent builds run two at a time."""
     root = tmp_path_factory.mktemp("incremental")
     day1, day2 = root / "day1", root / "day2"
     subprocess.run(
@@ -113,55 +116,46 @@ def two_days(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         [sys.executable, "-m", "generator.append_day", "--raw-dir", str(day1), "--out", str(day2)],
         cwd=REPO, check=True, capture_output=True,
     )
-    built = root / "day1.duckdb"
-    _ok(run_dbt(["build", *MODELS_ONLY], built, root / "target_day1", raw_dir=day1))
-    return {"root": root, "day1": day1, "day2": day2, "day1_build": built}
+    paths = {name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = [
+            pool.submit(run_dbt, ["build", *MODELS_ONLY], paths["day1"], root / "t_day1",
+                        raw_dir=day1),
+            pool.submit(run_dbt, ["build", "--full-refresh", *MODELS_ONLY], paths["full"],
+                        root / "t_full", raw_dir=day2),
+        ]
+        for future in first:
+            _ok(future.result())
+        shutil.copy(paths["day1"], paths["incremental"])
+        shutil.copy(paths["day1"], paths["no_lookback"])
+        second = [
+            pool.submit(run_dbt, ["build", "--exclude-resource-type", "unit_test"],
+                        paths["incremental"], root / "t_incremental", raw_dir=day2),
+            pool.submit(run_dbt, ["build", *MODELS_ONLY, "--vars", "{incremental_lookback_months: 0}"],
+                        paths["no_lookback"], root / "t_no_lookback", raw_dir=day2),
+        ]
+        for future in second:
+            _ok(future.result())
+    return {**paths, "target_incremental": root / "t_incremental"}
 
 
-@pytest.fixture(scope="module")
-def full_refresh(two_days: dict[str, Path]) -> Path:
-    root = two_days["root"]
-    db = root / "full.duckdb"
-    _ok(run_dbt(
-        ["build", "--full-refresh", *MODELS_ONLY], db, root / "target_full", raw_dir=two_days["day2"]
-    ))
-    return db
-
-
-def test_incremental_run_equals_full_refresh_with_late_rows(
-    two_days: dict[str, Path], full_refresh: Path
-) -> None:
-    root = two_days["root"]
-    db = root / "incremental.duckdb"
-    shutil.copy(two_days["day1_build"], db)
-    day1_mrr = _rows(db, "marts.kpi_mrr")[1]
-    # The daily run: dbt build with its data tests, on top of yesterday's warehouse.
-    run = run_dbt(["build", "--exclude-resource-type", "unit_test"], db, root / "target_inc",
-                  raw_dir=two_days["day2"])
-    _ok(run)
+def test_incremental_run_equals_full_refresh_with_late_rows(builds: dict[str, Path]) -> None:
     for model in INCREMENTAL_MODELS:
-        compiled = (root / "target_inc" / "run" / "revops_warehouse" / "models" / f"{model}.sql")
+        compiled = builds["target_incremental"] / "run" / "revops_warehouse" / "models" / f"{model}.sql"
         assert "delete from" in compiled.read_text(), f"{model} was rebuilt, not run incrementally"
-    assert differences(db, full_refresh) == []
-    # The late rows moved a month before the new day's month: the check covers them.
-    new_month = max(row[0] for row in _rows(full_refresh, "marts.kpi_mrr")[1])
-    full_mrr = {row[0]: row for row in _rows(full_refresh, "marts.kpi_mrr")[1]}
-    changed_earlier = [
-        row[0] for row in day1_mrr if row[0] < new_month and full_mrr.get(row[0]) != row
-    ]
-    assert changed_earlier, "the appended day changed no earlier month: no late row was tested"
+    assert differences(builds["incremental"], builds["full"]) == []
 
 
-def test_without_a_lookback_the_late_rows_are_missed(
-    two_days: dict[str, Path], full_refresh: Path
-) -> None:
+def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Path]) -> None:
+    """The late rows change a month before the new day's month: the equality covers them."""
+    day1_mrr = _rows(builds["day1"], "marts.kpi_mrr")[1]
+    full_mrr = {row[0]: row for row in _rows(builds["full"], "marts.kpi_mrr")[1]}
+    new_month = max(full_mrr)
+    assert [row[0] for row in day1_mrr if row[0] < new_month and full_mrr.get(row[0]) != row]
+
+
+def test_without_a_lookback_the_late_rows_are_missed(builds: dict[str, Path]) -> None:
     """The lookback window is what catches the late rows: with none, the incremental run keeps
     the backdated month as it was, and the comparison sees it."""
-    root = two_days["root"]
-    db = root / "no_lookback.duckdb"
-    shutil.copy(two_days["day1_build"], db)
-    _ok(run_dbt(
-        ["build", *MODELS_ONLY, "--vars", "{incremental_lookback_months: 0}"],
-        db, root / "target_no_lookback", raw_dir=two_days["day2"],
-    ))
-    assert any(d.startswith("marts.kpi_mrr") for d in differences(db, full_refresh))
+    found = differences(builds["no_lookback"], builds["full"])
+    assert any(difference.startswith("marts.kpi_mrr") for difference in found), found
