@@ -41,8 +41,9 @@ $(STAMP): requirements.txt constraints.txt
 
 install: $(STAMP)
 
+# The embedded DuckDB warehouse, whatever DBT_TARGET a shell exported (postgres_local.sh sets one).
 build: $(STAMP)
-	$(BIN)/python -m scripts.publish_warehouse --published $(WAREHOUSE) \
+	DBT_TARGET=duckdb $(BIN)/python -m scripts.publish_warehouse --published $(WAREHOUSE) \
 		--parquet-dir $(CURDIR)/target/parquet
 
 # pytest runs every check, the PostgreSQL ones included: a local server from Debian's packages is
@@ -56,12 +57,12 @@ test: lint dbt-test chromium
 
 lint: $(STAMP)
 	mkdir -p target
-	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses
+	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses
 
 dbt-test: $(STAMP)
 	rm -f $(TEST_DB)
-	DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build
-	DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt docs generate --static
+	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt build
+	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(TEST_DB) $(BIN)/dbt docs generate --static
 
 # Headless Chromium for the docs and report checks: Debian's package, installed when missing
 # (needs root or sudo, as on CI).
