@@ -17,15 +17,17 @@ customer_mrr as (
     {% endif %}
 ),
 
+-- Text columns cast to the contract's type: an incremental run compares the new batch's column
+-- types with the table's: the contract says `text`, which dbt.type_string() gives on Postgres.
 final as (
     select
-        customer_month_id,
-        customer_id,
+        cast(customer_month_id as {{ dbt.type_string() }}) as customer_month_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         month,
         first_paying_month as cohort_month,
         {{ money('mrr') }} as mrr,
         {{ money('previous_mrr') }} as previous_mrr,
-        movement,
+        cast(movement as {{ dbt.type_string() }}) as movement,
         {{ money('movement_mrr') }} as movement_mrr,
         is_paying
     from customer_mrr
