@@ -62,3 +62,13 @@
         where coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
     )
 {%- endmacro %}
+
+{#- dbt's is_incremental(), except in a compile told not to introspect (`dbt compile
+    --no-introspect`, as the compile checks of other warehouses run without a connection): there
+    it renders the full build instead of asking the warehouse whether the table exists. -#}
+{% macro is_incremental() -%}
+    {%- if execute and not flags.INTROSPECT -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(dbt.is_incremental()) }}
+{%- endmacro %}

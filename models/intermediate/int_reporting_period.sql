@@ -3,7 +3,7 @@
 -- incremental run recomputes (macros/incremental.sql): the lookback before the earlier of this
 -- build's and the previous build's as-of date, so a late row dated inside the lookback, a skipped
 -- day or an as-of date moved back all land.
-{%- set previous_build = load_relation(this) if execute else none %}
+{%- set previous_build = load_relation(this) if execute and flags.INTROSPECT else none %}
 
 with
 
