@@ -6,9 +6,7 @@ deal_stage_history as (
 
 staged as (
     select
-        {{ dbt.hash(dbt.concat([
-            "deal_id", "'|'", "deal_stage", "'|'", dbt.safe_cast("entered_at", dbt.type_string())
-        ])) }} as deal_stage_entry_id,
+        deal_stage_entry_id,
         deal_id,
         deal_stage,
         entered_at
