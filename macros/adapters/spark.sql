@@ -91,18 +91,24 @@
 {%- endmacro %}
 
 {#- Safe parsing: the same shape check as DuckDB, then try_cast (null on overflow or an impossible
-    date). Spark's try_cast refuses `5.0` as an integer and converts a UTC offset, where DuckDB
-    accepts the first and ignores the second: both are removed before the cast. -#}
+    date). Where Spark's try_cast disagrees with DuckDB's (and Postgres'), the value is adjusted
+    first: `5.0` is an integer there (the zero fraction is dropped), a UTC offset is ignored there
+    (it is dropped; Spark would convert it), and `24:00[:00]` is the next midnight there. -#}
 {% macro spark__safe_parse(text_expression, kind) -%}
-    {%- set value = text_expression -%}
-    {%- if kind == 'integer' -%}
-        {%- set value = "regexp_replace(" ~ text_expression ~ ", '[.]0*$', '')" -%}
+    {%- set parse_type = safe_parse_type(kind) -%}
+    case when {{ text_expression }} rlike '{{ safe_parse_shape(kind) }}' then
+    {%- if kind == 'integer' %}
+        try_cast(regexp_replace({{ text_expression }}, '[.]0*$', '') as {{ parse_type }})
     {%- elif kind == 'timestamp' -%}
         {%- set value = "regexp_replace(" ~ text_expression
-            ~ ", '( [0-9:.]+)[+-][0-9]{2}(:?[0-9]{2})?$', '$1')" -%}
-    {%- endif -%}
-    case when {{ text_expression }} rlike '{{ safe_parse_shape(kind) }}'
-        then try_cast({{ value }} as {{ safe_parse_type(kind) }})
+            ~ ", '( [0-9:.]+)[+-][0-9]{2}(:?[0-9]{2})?$', '$1')" %}
+        case when {{ value }} rlike ' 24:00(:00([.]0*)?)?$'
+            then try_cast(substring_index({{ value }}, ' ', 1) as {{ parse_type }}) + interval 1 day
+            else try_cast({{ value }} as {{ parse_type }})
+        end
+    {%- else %}
+        try_cast({{ text_expression }} as {{ parse_type }})
+    {%- endif %}
     end
 {%- endmacro %}
 
