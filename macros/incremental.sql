@@ -72,3 +72,10 @@
     {%- endif -%}
     {{ return(dbt.is_incremental()) }}
 {%- endmacro %}
+
+{#- The materialization of the incremental models: incremental, except on Spark, whose Parquet
+    tables take no DELETE (the recompute strategy needs one; Delta or Iceberg would): there they
+    are tables rebuilt each run. -#}
+{% macro incremental_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}

@@ -12,13 +12,10 @@ layer schemas of the database POSTGRES_DB: use a database of its own.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +23,10 @@ import duckdb
 import pytest
 import yaml
 
+from python_checks import engine_comparison
 from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+from python_checks.engine_comparison import Row, duckdb_mart, mart_differences
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("REVOPS_POSTGRES") != "1",
@@ -35,7 +34,6 @@ pytestmark = pytest.mark.skipif(
     "scripts/postgres_local.sh, dbt-postgres and psycopg2 installed)",
 )
 
-RATE_TOLERANCE = 1e-9
 PERSONAL_COLUMNS = ("email", "first_name", "last_name", "customer_name", "name")
 FORBIDDEN_SCHEMAS = ("raw_crm", "raw_billing", "raw_finance", "staging", "intermediate")
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -49,8 +47,6 @@ POSTGRES_OUTPUT = {
     "schema": "analytics",
     "threads": 4,
 }
-
-Row = dict[str, Any]
 
 
 def server_env() -> dict[str, str]:
@@ -162,72 +158,21 @@ def bi(pg_env: dict[str, str], pg_build: DbtRun) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def mart_keys(pg_build: DbtRun) -> dict[str, tuple[str, ...]]:
     """Every mart of the Postgres build and its key, from its unique tests in the manifest."""
-    manifest = json.loads((pg_build.target_path / "manifest.json").read_text())
-    marts = {
-        node["unique_id"]: node["name"] for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["schema"] == "marts"
-    }
-    keys: dict[str, tuple[str, ...]] = {}
-    for node in manifest["nodes"].values():
-        metadata = node.get("test_metadata") or {}
-        model = marts.get(node.get("attached_node") or "")
-        if model is None:
-            continue
-        if metadata.get("name") == "unique_combination_of_columns":
-            keys[model] = tuple(metadata["kwargs"]["combination_of_columns"])
-        elif metadata.get("name") == "unique" and model not in keys:
-            keys[model] = (metadata["kwargs"]["column_name"],)
-    unkeyed = set(marts.values()) - set(keys)
-    assert not unkeyed, f"marts without a unique test: {unkeyed}"
-    return keys
-
-
-def values_equal(left: Any, right: Any) -> bool:
-    """Money (decimal on both sides) to the cent, floats within 1e-9 (relative above 1), the rest
-    exactly."""
-    if left is None or right is None:
-        return left is None and right is None
-    if isinstance(left, Decimal) and isinstance(right, Decimal):
-        return round(left, 2) == round(right, 2)
-    if isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal)):
-        return math.isclose(
-            float(left), float(right), rel_tol=RATE_TOLERANCE, abs_tol=RATE_TOLERANCE
-        )
-    if isinstance(left, datetime) and isinstance(right, datetime):
-        return left.replace(tzinfo=None) == right.replace(tzinfo=None)
-    return bool(left == right)
-
-
-def mart_differences(
-    duck_rows: list[Row], postgres_rows: list[Row], mart: str, key: tuple[str, ...]
-) -> list[str]:
-    duck = {tuple(row[k] for k in key): row for row in duck_rows}
-    post = {tuple(row[k] for k in key): row for row in postgres_rows}
-    assert len(duck) == len(duck_rows), f"{mart}: key {key} not unique on DuckDB"
-    assert len(post) == len(postgres_rows), f"{mart}: key {key} not unique on Postgres"
-    differences = [f"{mart} {k}: only on DuckDB" for k in sorted(set(duck) - set(post), key=str)]
-    differences += [f"{mart} {k}: only on Postgres" for k in sorted(set(post) - set(duck), key=str)]
-    for row_key in sorted(set(duck) & set(post), key=str):
-        for column, value in duck[row_key].items():
-            other = post[row_key][column]
-            if not values_equal(value, other):
-                differences.append(f"{mart} {row_key} {column}: DuckDB {value!r}, Postgres {other!r}")
-    return differences
+    return engine_comparison.mart_keys(
+        json.loads((pg_build.target_path / "manifest.json").read_text())
+    )
 
 
 def test_every_mart_equals_the_duckdb_build(
     pg: Any, demo_warehouse: Path, mart_keys: dict[str, tuple[str, ...]]
 ) -> None:
     differences: list[str] = []
-    with duckdb.connect(str(demo_warehouse), read_only=True) as duck:
-        for mart, key in sorted(mart_keys.items()):
-            cursor = duck.execute(f'select * from marts."{mart}"')
-            columns = [description[0] for description in cursor.description]
-            duck_rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
-            postgres_rows = pg_rows(pg, f'select * from marts."{mart}"')
-            assert postgres_rows, f"{mart} is empty on Postgres"
-            assert list(postgres_rows[0]) == columns, f"{mart}: columns differ"
-            differences += mart_differences(duck_rows, postgres_rows, mart, key)
+    for mart, key in sorted(mart_keys.items()):
+        columns, duck_rows = duckdb_mart(demo_warehouse, mart)
+        postgres_rows = pg_rows(pg, f'select * from marts."{mart}"')
+        assert postgres_rows, f"{mart} is empty on Postgres"
+        assert list(postgres_rows[0]) == columns, f"{mart}: columns differ"
+        differences += mart_differences(duck_rows, postgres_rows, mart, key, "Postgres")
     assert differences == [], "\n".join(differences[:50])
 
 

@@ -4,7 +4,7 @@
 -- Incremental (macros/incremental.sql): a run recomputes the contacts created or changed since
 -- the recompute instant; a contact deleted since loses its row.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_keys='contacts_to_recompute',
     on_schema_change='fail',

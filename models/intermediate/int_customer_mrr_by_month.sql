@@ -4,7 +4,7 @@
 -- the month before it, kept from the previous build, gives their first paying month and the MRR
 -- the first of them moves from.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_column='month',
     on_schema_change='fail',

@@ -60,12 +60,13 @@ visit_durations as (
         stage_visits.deal_id,
         stage_visits.deal_stage,
         stage_visits.stage_order < stage_visits.previous_stage_order as is_move_backwards,
+        -- Days as a double: Spark reads 86400.0 as a decimal, and its average would be one too.
         {{ dbt.datediff(
             'stage_visits.entered_at',
             'coalesce(stage_visits.left_at, '
             ~ dbt.dateadd('day', 1, 'cast(reporting_period.as_of_date as timestamp)') ~ ')',
             'second'
-        ) }} / 86400.0 as days_in_stage
+        ) }} / cast(86400 as {{ type_double() }}) as days_in_stage
     from stage_visits
     cross join reporting_period
 ),
@@ -129,7 +130,7 @@ final as (
             when converted.is_closed
                 then
                     {{ dbt.datediff('converted.created_at', 'converted.closed_at', 'second') }}
-                    / 86400.0
+                    / cast(86400 as {{ type_double() }})
         end as sales_cycle_days,
         converted.amount,
         converted.currency,

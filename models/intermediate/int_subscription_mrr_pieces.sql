@@ -6,7 +6,7 @@
 -- recompute instant, from every line still running then (a proration's replaced line may have
 -- started earlier).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_column='piece_start_at',
     on_schema_change='fail',

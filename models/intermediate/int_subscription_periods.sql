@@ -5,7 +5,7 @@
 -- can have changed: a piece running on or after the recompute instant, a period reaching it, a
 -- status that carries its MRR forward, or a cancellation since.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='recompute',
     unique_key='subscription_id',
     recompute_column='valid_to',

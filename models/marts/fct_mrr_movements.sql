@@ -1,7 +1,7 @@
 -- Incremental like int_customer_mrr_by_month (macros/incremental.sql): the recomputed months
 -- are replaced.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_column='month',
     on_schema_change='fail',
