@@ -31,6 +31,9 @@ help:
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
 	@echo "make report     target/kpi_report.html from the published warehouse"
 	@echo "make bench      scale benchmark (SIZES=10000,100000,1000000)"
+	@echo "make postgres-test  the PostgreSQL checks alone (also part of make test)"
+	@echo "make spark-test     Spark in local mode: build the demo there, compare every mart with DuckDB"
+	@echo "make compile-adapters  dbt parse + compile on Snowflake, BigQuery and Trino (no connection)"
 	@echo "make query SQL=\"select ...\"   query warehouse.duckdb read-only"
 
 $(STAMP): requirements.txt constraints.txt
