@@ -56,7 +56,7 @@ test: lint dbt-test chromium
 	env_file=$$(scripts/postgres_local.sh) && eval "$$env_file" && \
 		DBT_TARGET=duckdb REVOPS_POSTGRES=1 REVOPS_TEST_WAREHOUSE=$(TEST_DB) \
 		REVOPS_TEST_TARGET=$(CURDIR)/target REVOPS_REQUIRE_BROWSER=1 \
-		$(BIN)/python -m pytest python_checks --durations=15
+		$(BIN)/python -m pytest python_checks -n 2 --dist loadfile --durations=15
 
 lint: $(STAMP)
 	mkdir -p target
