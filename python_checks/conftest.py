@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,16 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(demo_build: DbtRun) -> Path:
-    """Path of the DuckDB file built from the demo data."""
+def demo_warehouse(demo_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of the DuckDB file built from the demo data. The one `make test` built is copied for
+    each pytest worker: dbt and MetricFlow open it read-write, and DuckDB's file lock would then
+    shut out the other worker's readers."""
     warehouse = os.environ.get("REVOPS_TEST_WAREHOUSE")
     if warehouse and Path(warehouse).exists():
-        return Path(warehouse)
+        # Same file name: the database name in the built artifacts is the file's stem.
+        copy = tmp_path_factory.mktemp("demo_warehouse") / Path(warehouse).name
+        shutil.copy(warehouse, copy)
+        return copy
     return demo_build.target_path.parent / "warehouse.duckdb"
 
 
