@@ -15,12 +15,9 @@ POSTGRES_PASSWORD, POSTGRES_DB (scripts/postgres_local.sh prints them).
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
 import sys
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,16 +25,15 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = ("crm", "billing", "finance")
-LOADED_AT_COLUMN = "_loaded_at"
+from scripts.raw_files import (
+    LOADED_AT_COLUMN,
+    LoadedTable,
+    csv_header,
+    loader_arguments,
+    raw_csv_files,
+    report,
+)
 
-
-@dataclass(frozen=True)
-class LoadedTable:
-    schema: str
-    table: str
-    rows: int
 
 
 def connection_from_env() -> Connection:
@@ -51,16 +47,6 @@ def connection_from_env() -> Connection:
     params["password"] = os.environ.get("POSTGRES_PASSWORD", "")
     return psycopg2.connect(**params)
 
-
-def csv_header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), None)
-    if not header or any(not name.strip() for name in header):
-        raise ValueError(f"{path}: missing or empty column name in the header")
-    columns = [name.strip() for name in header]
-    if LOADED_AT_COLUMN in columns or len(set(columns)) != len(columns):
-        raise ValueError(f"{path}: duplicate column, or a column named {LOADED_AT_COLUMN}")
-    return columns
 
 
 def load_table(
@@ -109,23 +95,13 @@ def load_raw_dir(
     connection: Connection, raw_dir: Path, schema_prefix: str = "raw_"
 ) -> list[LoadedTable]:
     """Load every `<source>/*.csv` of `raw_dir`; returns what was loaded, in load order."""
-    files = [
-        (f"{schema_prefix}{source}", path)
-        for source in SOURCES
-        for path in sorted((raw_dir / source).glob("*.csv"))
-    ]
-    if not files:
-        raise FileNotFoundError(f"no {'/, '.join(SOURCES)}/*.csv under {raw_dir}")
+    files = raw_csv_files(raw_dir, schema_prefix)
     loaded_at = datetime.now(timezone.utc)
     return [load_table(connection, schema, path, loaded_at) for schema, path in files]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw-dir", type=Path, default=REPO / "data" / "demo")
-    parser.add_argument(
-        "--schema-prefix", default="raw_", help="schemas are <prefix>crm, <prefix>billing, ..."
-    )
+    parser = loader_arguments(__doc__.splitlines()[0])
     args = parser.parse_args(argv)
     started = time.monotonic()
     connection = connection_from_env()
@@ -133,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_raw_dir(connection, args.raw_dir, args.schema_prefix)
     finally:
         connection.close()
-    for table in loaded:
-        print(f"{table.schema}.{table.table}: {table.rows} rows")
-    print(f"loaded {len(loaded)} tables in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    report(loaded, started)
     return 0
 
 

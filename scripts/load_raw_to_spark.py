@@ -16,13 +16,10 @@ default target/spark). Derby admits one process at a time: run this before dbt, 
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,20 +27,21 @@ from typing import TYPE_CHECKING
 import jinja2
 import yaml
 
+from scripts.raw_files import (
+    LOADED_AT_COLUMN,
+    REPO,
+    LoadedTable,
+    csv_header,
+    loader_arguments,
+    raw_csv_files,
+    report,
+)
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = ("crm", "billing", "finance")
-LOADED_AT_COLUMN = "_loaded_at"
 PROFILE = "revops_warehouse"
 
-
-@dataclass(frozen=True)
-class LoadedTable:
-    schema: str
-    table: str
-    rows: int
 
 
 def profiles_path() -> Path:
@@ -81,16 +79,6 @@ def spark_session(conf: Mapping[str, str]) -> SparkSession:
     return builder.getOrCreate()
 
 
-def csv_header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), None)
-    if not header or any(not name.strip() for name in header):
-        raise ValueError(f"{path}: missing or empty column name in the header")
-    columns = [name.strip() for name in header]
-    if LOADED_AT_COLUMN in columns or len(set(columns)) != len(columns):
-        raise ValueError(f"{path}: duplicate column, or a column named {LOADED_AT_COLUMN}")
-    return columns
-
 
 def load_table(spark: SparkSession, schema: str, path: Path, loaded_at: datetime) -> LoadedTable:
     """Replace `schema.<file stem>` with the file's rows (all strings) and their load times."""
@@ -121,23 +109,13 @@ def load_raw_dir(
     spark: SparkSession, raw_dir: Path, schema_prefix: str = "raw_"
 ) -> list[LoadedTable]:
     """Load every `<source>/*.csv` of `raw_dir`; returns what was loaded, in load order."""
-    files = [
-        (f"{schema_prefix}{source}", path)
-        for source in SOURCES
-        for path in sorted((raw_dir / source).glob("*.csv"))
-    ]
-    if not files:
-        raise FileNotFoundError(f"no {'/, '.join(SOURCES)}/*.csv under {raw_dir}")
+    files = raw_csv_files(raw_dir, schema_prefix)
     loaded_at = datetime.now(timezone.utc)
     return [load_table(spark, schema, path, loaded_at) for schema, path in files]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw-dir", type=Path, default=REPO / "data" / "demo")
-    parser.add_argument(
-        "--schema-prefix", default="raw_", help="schemas are <prefix>crm, <prefix>billing, ..."
-    )
+    parser = loader_arguments(__doc__.splitlines()[0])
     parser.add_argument("--output", default="spark", help="the profile output to read")
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -146,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_raw_dir(spark, args.raw_dir, args.schema_prefix)
     finally:
         spark.stop()
-    for table in loaded:
-        print(f"{table.schema}.{table.table}: {table.rows} rows")
-    print(f"loaded {len(loaded)} tables in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    report(loaded, started)
     return 0
 
 
