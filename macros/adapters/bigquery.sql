@@ -21,12 +21,7 @@
 {#- Load order of raw rows: the EL tool's load-time column (var raw_loaded_at_column); without it
     the order is arbitrary (ROW_NUMBER needs no ORDER BY on BigQuery). -#}
 {% macro bigquery__raw_row_number() -%}
-    {%- set loaded_at = raw_loaded_at_identifier() -%}
-    {%- if loaded_at -%}
-        row_number() over (order by {{ adapter.quote(loaded_at) }})
-    {%- else -%}
-        row_number() over ()
-    {%- endif -%}
+    {{ return(raw_row_number_by_load_column()) }}
 {%- endmacro %}
 
 {#- BigQuery's PERCENTILE_CONT is an analytic function only (no WITHIN GROUP): the exact median of

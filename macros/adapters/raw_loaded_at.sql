@@ -14,3 +14,14 @@
     {%- endif -%}
     {{ return(text) }}
 {%- endmacro %}
+
+{#- Load order of raw rows by that column; without it the order is arbitrary (BigQuery and Trino
+    take ROW_NUMBER with no ORDER BY). -#}
+{% macro raw_row_number_by_load_column() -%}
+    {%- set loaded_at = raw_loaded_at_identifier() -%}
+    {%- if loaded_at -%}
+        row_number() over (order by {{ adapter.quote(loaded_at) }})
+    {%- else -%}
+        row_number() over ()
+    {%- endif -%}
+{%- endmacro %}

@@ -22,12 +22,7 @@
 {#- Load order of raw rows: the EL tool's load-time column (var raw_loaded_at_column); without it
     the order is arbitrary (ROW_NUMBER needs no ORDER BY on Trino). -#}
 {% macro trino__raw_row_number() -%}
-    {%- set loaded_at = raw_loaded_at_identifier() -%}
-    {%- if loaded_at -%}
-        row_number() over (order by {{ adapter.quote(loaded_at) }})
-    {%- else -%}
-        row_number() over ()
-    {%- endif -%}
+    {{ return(raw_row_number_by_load_column()) }}
 {%- endmacro %}
 
 {#- Trino has no PERCENTILE_CONT nor MEDIAN (approx_percentile only): the exact median from the
