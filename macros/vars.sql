@@ -69,16 +69,12 @@
     {{ return(text) }}
 {%- endmacro %}
 
-{#- A whole-number var within [min_value, max_value], as a SQL literal. -#}
+{#- A whole-number var within [min_value, max_value], as a SQL literal: number_literal's checks,
+    and no fraction. -#}
 {% macro integer_literal(var_name, default, min_value, max_value) -%}
     {%- set text = var(var_name, default) | string | trim -%}
     {%- if not modules.re.fullmatch('[0-9]+', text) -%}
         {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a whole number, got: " ~ text) }}
     {%- endif -%}
-    {%- if (text | int) < min_value or (text | int) > max_value -%}
-        {{ exceptions.raise_compiler_error(
-            "var " ~ var_name ~ " must be between " ~ min_value ~ " and " ~ max_value ~ ", got: " ~ text
-        ) }}
-    {%- endif -%}
-    {{ return(text) }}
+    {{ return(number_literal(var_name, default, min_value, max_value)) }}
 {%- endmacro %}
