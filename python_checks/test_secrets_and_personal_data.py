@@ -92,6 +92,11 @@ def test_no_email_address_in_any_mart_or_intermediate_value(demo_warehouse: Path
         ("{reporting_currency: \"USD' or 1=1 --\"}", "reporting_currency must be an ISO 4217 code"),
         ("{mrr_invoice_statuses: [\"paid') or (1=1\"]}", "must list plain words"),
         ("{gross_margin: '0.8; drop table x'}", "gross_margin must be a number"),
+        ("{incremental_lookback_months: '3; drop table x'}",
+         "incremental_lookback_months must be a whole number"),
+        ("{incremental_lookback_months: 1.5}", "incremental_lookback_months must be a whole number"),
+        ("{incremental_lookback_months: 121}",
+         "incremental_lookback_months must be between 0 and 120"),
     ],
 )
 def test_a_malicious_var_is_a_clear_error(
