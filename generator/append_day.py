@@ -49,12 +49,16 @@ def _register(con: duckdb.DuckDBPyConnection, raw_dir: Path, fmt: str) -> None:
             con.execute(f"create table new_{table} as select * from old_{table} limit 0")
 
 
-def _latest(table: str, key: str) -> str:
-    """The last loaded row of each key (the one staging keeps when updated_at does not decide)."""
-    return (
-        f"(select * from {table} qualify row_number() over "
-        f"(partition by {key} order by _rn desc) = 1)"
+def _latest(con: duckdb.DuckDBPyConnection, table: str, key: str) -> str:
+    """The last loaded row of each key (the one staging keeps when updated_at does not decide),
+    as a table built on first use: several of the day's rows read it (at 1M customers a window
+    over 9M invoices each time)."""
+    latest = f"latest_{table}"
+    con.execute(
+        f"create temp table if not exists {latest} as select * from {table} "
+        f"qualify row_number() over (partition by {key} order by _rn desc) = 1"
     )
+    return latest
 
 
 def _add(con: duckdb.DuckDBPyConnection, table: str, select_sql: str) -> int:
@@ -77,10 +81,10 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             try_cast(replace(l.period_start, 'T', ' ') as timestamp) as start_ts,
             try_cast(replace(l.period_end, 'T', ' ') as timestamp) as end_ts,
             s.status as subscription_status
-        from {_latest('invoice_line_items', 'line_item_id')} as l
-        inner join {_latest('subscriptions', 'subscription_id')} as s
+        from {_latest(con, 'invoice_line_items', 'line_item_id')} as l
+        inner join {_latest(con, 'subscriptions', 'subscription_id')} as s
             on l.subscription_id = s.subscription_id
-        inner join {_latest('invoices', 'invoice_id')} as i
+        inner join {_latest(con, 'invoices', 'invoice_id')} as i
             on l.invoice_id = i.invoice_id
         where lower(l.line_type) = 'subscription' and lower(l.is_proration) = 'false'
             and i.status in ('paid', 'open')
@@ -119,7 +123,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
                 as varchar) as amount_paid,
             strftime(r.new_start_ts + interval 5 minute, '{TS}') as paid_at
         from renewals as r
-        inner join {_latest('invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
+        inner join {_latest(con, 'invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
         """,
     )
     _add(
@@ -161,7 +165,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             b.amount as total, b.amount as amount_paid,
             strftime(b.start_ts + interval 1 hour, '{TS}') as paid_at
         from backdated as b
-        inner join {_latest('invoices', 'invoice_id')} as i on b.invoice_id = i.invoice_id
+        inner join {_latest(con, 'invoices', 'invoice_id')} as i on b.invoice_id = i.invoice_id
         """,
     )
     _add(
@@ -179,7 +183,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         con, "invoices",
         f"""
         select * exclude (_rn) replace ('void' as status)
-        from {_latest('invoices', 'invoice_id')}
+        from {_latest(con, 'invoices', 'invoice_id')}
         where invoice_id in (
             select invoice_id from recurring
             where cast(start_ts as date) between {d} - 25 and {d} - 10
@@ -198,7 +202,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             'canceled' as status, strftime({d} + interval 12 hour, '{TS}') as canceled_at,
             strftime({d} + interval 12 hour, '{TS}') as ended_at
         )
-        from {_latest('subscriptions', 'subscription_id')}
+        from {_latest(con, 'subscriptions', 'subscription_id')}
         where subscription_id = (
             select min(subscription_id) from recurring
             where subscription_id not in (select subscription_id from renewals)
@@ -212,7 +216,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         create temp table template as
         select r.*, i.customer_id, i.currency
         from recurring as r
-        inner join {_latest('invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
+        inner join {_latest(con, 'invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
         order by r.line_item_id
         limit 1
         """
@@ -227,7 +231,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             'New Day Ltd' as name, null as crm_company_id, {start} as created_at,
             'false' as is_deleted
         )
-        from {_latest('customers', 'customer_id')}
+        from {_latest(con, 'customers', 'customer_id')}
         where customer_id = (select customer_id from template)
         """,
     )
@@ -240,7 +244,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             'false' as cancel_at_period_end, null as canceled_at, null as ended_at,
             {start} as current_period_start, {end} as current_period_end
         )
-        from {_latest('subscriptions', 'subscription_id')}
+        from {_latest(con, 'subscriptions', 'subscription_id')}
         where subscription_id = (select subscription_id from template)
         """,
     )
@@ -278,7 +282,7 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         f"""
         create temp table open_deals as
         select * exclude (_rn)
-        from {_latest('deals', 'deal_id')}
+        from {_latest(con, 'deals', 'deal_id')}
         where coalesce(closed_at, '') = '' and lower(coalesce(is_deleted, 'false')) = 'false'
             and deal_stage not in ('closedwon', 'closedlost')
         order by deal_id
@@ -313,7 +317,7 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """,
     )
     live = (
-        f"(select * exclude (_rn) from {_latest('contacts', 'contact_id')} "
+        f"(select * exclude (_rn) from {_latest(con, 'contacts', 'contact_id')} "
         "where lower(coalesce(is_deleted, 'false')) = 'false')"
     )
     changed_at = f"strftime({d} + interval 10 hour, '{TS}')"
