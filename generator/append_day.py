@@ -62,9 +62,11 @@ def _latest(con: duckdb.DuckDBPyConnection, table: str, key: str) -> str:
 
 
 def _add(con: duckdb.DuckDBPyConnection, table: str, select_sql: str) -> int:
-    """Insert the rows of `select_sql` (columns by name) into the new rows of `table`."""
+    """Insert the rows of `select_sql` (columns by name) into the new rows of `table`, sorted on
+    every column: a join or window gives its rows in no set order, and the output must not
+    depend on it."""
     before = con.execute(f"select count(*) from new_{table}").fetchone()[0]
-    con.execute(f"insert into new_{table} by name {select_sql}")
+    con.execute(f"insert into new_{table} by name select * from ({select_sql}) order by all")
     return con.execute(f"select count(*) from new_{table}").fetchone()[0] - before
 
 

@@ -496,3 +496,23 @@ def test_blocks_keep_the_mix_and_the_quarantine_reasons(block_runs: dict[str, Pa
     assert len(customers) >= 80 and any(c.startswith("cus_1") and len(c) > 10 for c in customers)
     statuses = Counter(r["status"] for r in staged["billing/invoices"])
     assert {"paid", "open", "draft", "uncollectible"} <= set(statuses)  # void is rare: 0.3% of cycles
+
+
+def test_append_day_is_deterministic_and_only_appends(tmp_path: Path) -> None:
+    """One appended day: the same bytes twice, and every table starts with its old rows, in order."""
+    from generator.append_day import TABLES, append_day
+
+    demo_dir = DEMO
+    first, second = tmp_path / "first", tmp_path / "second"
+    day, counts = append_day(demo_dir, first)
+    assert append_day(demo_dir, second) == (day, counts)
+    assert all(counts.values()), counts
+    for domain, tables in TABLES.items():
+        for table in tables:
+            written = (first / domain / f"{table}.csv").read_bytes()
+            assert written == (second / domain / f"{table}.csv").read_bytes(), table
+            with (demo_dir / domain / f"{table}.csv").open(newline="", encoding="utf-8") as old:
+                old_rows = list(csv.reader(old))
+            with (first / domain / f"{table}.csv").open(newline="", encoding="utf-8") as new:
+                new_rows = list(csv.reader(new))
+            assert new_rows[: len(old_rows)] == old_rows, table
