@@ -53,13 +53,19 @@
     from {{ batch }}
 {%- endmacro %}
 
-{#- The contacts whose funnel row an incremental run recomputes: created or changed since the
-    recompute instant, deleted ones included (their row must go). -#}
+{#- A contact whose funnel row an incremental run recomputes: created or changed since the
+    recompute instant (a predicate on stg_crm__contacts' columns). -#}
+{% macro contact_changed_since_recompute() -%}
+    coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
+{%- endmacro %}
+
+{#- The funnel rows the recompute strategy deletes: those of the contacts above, deleted ones
+    included (their row must go; the batch holds live contacts only). -#}
 {% macro contacts_to_recompute() -%}
     contact_id in (
         select contact_id
         from {{ ref('stg_crm__contacts') }}
-        where coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
+        where {{ contact_changed_since_recompute() }}
     )
 {%- endmacro %}
 

@@ -16,7 +16,7 @@ with
 contacts as (
     select * from {{ ref('stg_crm__contacts') }}
     {% if is_incremental() %}
-        where coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
+        where {{ contact_changed_since_recompute() }}
     {% endif %}
 ),
 
