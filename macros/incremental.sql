@@ -53,10 +53,19 @@
     from {{ batch }}
 {%- endmacro %}
 
-{#- A contact whose funnel row an incremental run recomputes: created or changed since the
-    recompute instant (a predicate on stg_crm__contacts' columns). -#}
+{#- A contact whose funnel row an incremental run recomputes: created, changed or dated since the
+    recompute instant (a predicate on stg_crm__contacts' columns). A stage reached after the
+    previous build's as-of date was cut from its row then (macros/as_of.sql) and lands now, even
+    from a CRM that leaves `updated_at` as it was. -#}
 {% macro contact_changed_since_recompute() -%}
-    coalesce(updated_at, created_at) >= {{ incremental_recompute_from() }}
+    {%- set recompute_from = incremental_recompute_from() -%}
+    (
+        coalesce(updated_at, created_at) >= {{ recompute_from }}
+        or created_at >= {{ recompute_from }}
+        {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+            or became_{{ stage }}_at >= {{ recompute_from }}
+        {%- endfor %}
+    )
 {%- endmacro %}
 
 {#- The funnel rows the recompute strategy deletes: those of the contacts above, deleted ones

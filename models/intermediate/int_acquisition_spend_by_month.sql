@@ -1,6 +1,7 @@
 -- Go-to-market spend per month and channel, converted at the rate of the day it was incurred.
 -- Marketing and sales are acquisition cost; other departments are not. Spend booked to no
--- channel is `unattributed` (it counts in the blended CAC only).
+-- channel is `unattributed` (it counts in the blended CAC only). An expense booked after the as-of
+-- date counts nowhere (macros/as_of.sql).
 with
 
 expenses as (
@@ -23,7 +24,9 @@ converted as (
         on
             expenses.currency = fx_rates_daily.currency
             and expenses.incurred_date = fx_rates_daily.rate_date
-    where expenses.department in ('marketing', 'sales')
+    where
+        expenses.department in ('marketing', 'sales')
+        and {{ is_date_known_at_as_of('expenses.incurred_date') }}
 ),
 
 final as (

@@ -1,6 +1,8 @@
 -- Each contact's way through the funnel: the timestamp of each stage, the furthest stage
 -- reached (a skipped stage counts as passed when a later one is reached), the cohort month and
--- whether the CRM recorded stages out of order. Deleted contacts are left out of every KPI.
+-- whether the CRM recorded stages out of order. Deleted contacts are left out of every KPI; the
+-- funnel is read as of the as-of instant (macros/as_of.sql): a contact created later is left out,
+-- a stage reached later is not reached yet.
 -- Incremental (macros/incremental.sql): a run recomputes the contacts created or changed since
 -- the recompute instant; a contact deleted since loses its row.
 {{ config(
@@ -21,9 +23,18 @@ contacts as (
 ),
 
 live_contacts as (
-    select *
+    select
+        contact_id,
+        company_id,
+        channel,
+        created_at,
+        {{ known_at_as_of('became_lead_at') }} as became_lead_at,
+        {{ known_at_as_of('became_mql_at') }} as became_mql_at,
+        {{ known_at_as_of('became_sql_at') }} as became_sql_at,
+        {{ known_at_as_of('became_opportunity_at') }} as became_opportunity_at,
+        {{ known_at_as_of('became_customer_at') }} as became_customer_at
     from contacts
-    where not is_deleted
+    where not is_deleted and {{ is_known_at_as_of('created_at') }}
 ),
 
 stage_events as (

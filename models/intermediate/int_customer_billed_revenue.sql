@@ -1,6 +1,7 @@
 -- What each customer was billed over its life, net of refunds: invoices that are paid or open
 -- (issued and collectible; draft, void and uncollectible are not revenue), without tax, minus
--- succeeded refunds; each converted at the rate of its own date.
+-- succeeded refunds; each converted at the rate of its own date. Invoices and refunds created
+-- after the as-of instant count nowhere (macros/as_of.sql).
 with
 
 invoices as (
@@ -25,7 +26,9 @@ billed as (
         on
             invoices.currency = fx_rates_daily.currency
             and cast(invoices.created_at as date) = fx_rates_daily.rate_date
-    where invoices.status in ('paid', 'open')
+    where
+        invoices.status in ('paid', 'open')
+        and {{ is_known_at_as_of('invoices.created_at') }}
 ),
 
 refunded as (
@@ -40,7 +43,10 @@ refunded as (
         on
             refunds.currency = fx_rates_daily.currency
             and cast(refunds.created_at as date) = fx_rates_daily.rate_date
-    where refunds.status = 'succeeded'
+    where
+        refunds.status = 'succeeded'
+        and {{ is_known_at_as_of('refunds.created_at') }}
+        and {{ is_known_at_as_of('invoices.created_at') }}
 ),
 
 movements as (

@@ -1,6 +1,7 @@
 -- The first-touch channel of each billing customer: the lead source of the earliest-created
--- contact of its CRM company. Deleted contacts do not count (they are out of every KPI);
--- `unknown` without a CRM link, without a contact, or without a source.
+-- contact of its CRM company. Deleted contacts do not count (they are out of every KPI), nor do
+-- contacts created after the as-of instant (macros/as_of.sql); `unknown` without a CRM link,
+-- without a contact, or without a source.
 with
 
 customers as (
@@ -21,7 +22,10 @@ ranked_contacts as (
             order by created_at, contact_id
         ) as creation_rank
     from contacts
-    where company_id is not null and not is_deleted
+    where
+        company_id is not null
+        and not is_deleted
+        and {{ is_known_at_as_of('created_at') }}
 ),
 
 first_contacts as (

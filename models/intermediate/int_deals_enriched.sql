@@ -1,6 +1,7 @@
 -- Each live deal with its outcome, cycle length, converted amount and the time it spent in each
 -- open stage of the pipeline (from the stage history; a reopened deal that moved backwards adds
--- up every visit to a stage).
+-- up every visit to a stage). Read as of the as-of instant (macros/as_of.sql): a deal opened
+-- later is left out; a deal closed later is still open, at the stage it had entered by then.
 with
 
 deals as (
@@ -23,36 +24,92 @@ reporting_period as (
     select * from {{ ref('int_reporting_period') }}
 ),
 
+known_stage_entries as (
+    select
+        deal_id,
+        deal_stage,
+        entered_at
+    from deal_stage_history
+    where {{ is_known_at_as_of('entered_at') }}
+),
+
+-- The stage each deal had entered by the as-of instant (the latest entry; the furthest stage
+-- breaks a tie), for the deals that moved after it.
+stages_at_as_of as (
+    select
+        known_stage_entries.deal_id,
+        known_stage_entries.deal_stage,
+        row_number() over (
+            partition by known_stage_entries.deal_id
+            order by known_stage_entries.entered_at desc, deal_stages.stage_order desc
+        ) as recency_rank
+    from known_stage_entries
+    inner join deal_stages
+        on known_stage_entries.deal_stage = deal_stages.deal_stage
+),
+
+deals_moved_after_as_of as (
+    select distinct deal_id
+    from deal_stage_history
+    where not {{ is_known_at_as_of('entered_at') }}
+),
+
+deals_at_as_of as (
+    select
+        deals.deal_id,
+        deals.company_id,
+        deals.owner_id,
+        deals.pipeline,
+        -- A deal that moved or closed after the as-of instant is at the stage it had entered
+        -- by then (its current stage when the history has no earlier entry).
+        case
+            when
+                deals_moved_after_as_of.deal_id is not null
+                or not {{ is_known_at_as_of('deals.closed_at') }}
+                then coalesce(stages_at_as_of.deal_stage, deals.deal_stage)
+            else deals.deal_stage
+        end as deal_stage,
+        deals.amount,
+        deals.currency,
+        deals.created_at,
+        {{ known_at_as_of('deals.closed_at') }} as closed_at
+    from deals
+    left join deals_moved_after_as_of
+        on deals.deal_id = deals_moved_after_as_of.deal_id
+    left join stages_at_as_of
+        on deals.deal_id = stages_at_as_of.deal_id and stages_at_as_of.recency_rank = 1
+    where not deals.is_deleted and {{ is_known_at_as_of('deals.created_at') }}
+),
+
 live_deals as (
     select
-        deals.*,
-        deal_stages.is_closed and deals.closed_at is not null as is_closed,
-        deal_stages.is_won and deals.closed_at is not null as is_won
-    from deals
+        deals_at_as_of.*,
+        deal_stages.is_closed and deals_at_as_of.closed_at is not null as is_closed,
+        deal_stages.is_won and deals_at_as_of.closed_at is not null as is_won
+    from deals_at_as_of
     inner join deal_stages
-        on deals.deal_stage = deal_stages.deal_stage
-    where not deals.is_deleted
+        on deals_at_as_of.deal_stage = deal_stages.deal_stage
 ),
 
 -- Each visit to a stage lasts until the next stage entry; the last visit of an open deal lasts
--- until the end of the as-of date.
+-- until the as-of instant (its clock stops there).
 stage_visits as (
     select
-        deal_stage_history.deal_id,
-        deal_stage_history.deal_stage,
+        known_stage_entries.deal_id,
+        known_stage_entries.deal_stage,
         deal_stages.stage_order,
-        deal_stage_history.entered_at,
-        lead(deal_stage_history.entered_at) over (
-            partition by deal_stage_history.deal_id
-            order by deal_stage_history.entered_at, deal_stages.stage_order
+        known_stage_entries.entered_at,
+        lead(known_stage_entries.entered_at) over (
+            partition by known_stage_entries.deal_id
+            order by known_stage_entries.entered_at, deal_stages.stage_order
         ) as left_at,
         lag(deal_stages.stage_order) over (
-            partition by deal_stage_history.deal_id
-            order by deal_stage_history.entered_at, deal_stages.stage_order
+            partition by known_stage_entries.deal_id
+            order by known_stage_entries.entered_at, deal_stages.stage_order
         ) as previous_stage_order
-    from deal_stage_history
+    from known_stage_entries
     inner join deal_stages
-        on deal_stage_history.deal_stage = deal_stages.deal_stage
+        on known_stage_entries.deal_stage = deal_stages.deal_stage
 ),
 
 visit_durations as (
@@ -63,8 +120,7 @@ visit_durations as (
         -- Days as a double: Spark reads 86400.0 as a decimal, and its average would be one too.
         {{ dbt.datediff(
             'stage_visits.entered_at',
-            'coalesce(stage_visits.left_at, '
-            ~ dbt.dateadd('day', 1, 'cast(reporting_period.as_of_date as timestamp)') ~ ')',
+            'coalesce(stage_visits.left_at, reporting_period.cutoff_at)',
             'second'
         ) }} / cast(86400 as {{ type_double() }}) as days_in_stage
     from stage_visits

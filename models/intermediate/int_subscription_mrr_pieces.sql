@@ -1,7 +1,8 @@
 -- The MRR each eligible invoice line sets from its period start: recurring lines at their own
 -- amount, positive proration lines at the new price. Everything else never counts: taxes live on
 -- the invoice, one-off lines are `invoiceitem`, refunds are another table, negative prorations
--- are credits for the old price's unused time.
+-- are credits for the old price's unused time. Invoices created after the as-of instant count
+-- nowhere (macros/as_of.sql).
 -- Incremental (macros/incremental.sql): a run recomputes the pieces starting on or after the
 -- recompute instant, from every line still running then (a proration's replaced line may have
 -- started earlier).
@@ -70,6 +71,7 @@ eligible_lines as (
     where
         invoice_line_items.line_type = 'subscription'
         and invoices.status in {{ word_list_literal('mrr_invoice_statuses', ['paid', 'open']) }}
+        and {{ is_known_at_as_of('invoices.created_at') }}
     {% if is_incremental() %}
         and (
             invoice_line_items.period_end_at is null

@@ -77,6 +77,8 @@ final as (
         on
             customers.customer_id = latest_plans.customer_id
             and latest_plans.recency_rank = 1
+    -- A customer created after the as-of instant did not exist yet (macros/as_of.sql).
+    where {{ is_known_at_as_of('customers.created_at') }}
 )
 
 select * from final
