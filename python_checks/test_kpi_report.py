@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from python_checks.dbt_runner import REPO
 from python_checks.test_docs_page import CHROMIUM, CHROMIUM_FLAGS
-from scripts.kpi_report import write_report
+from scripts.kpi_report import format_change, meaningful_growth, write_report
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +48,30 @@ def test_report_renders_in_a_browser(report: Path, tmp_path: Path) -> None:
     assert dom.count('class="main-svg"') >= 6
     assert "on track" in dom
     assert screenshot.stat().st_size > 50_000
+
+
+def test_growth_is_plotted_only_from_a_meaningful_base_year() -> None:
+    """A young company's first-year growth (from 3 customers) is left out; from 20 it counts."""
+    arr = [
+        {"month": date(2024, 3, 1), "arr_growth_yoy": 40.0},
+        {"month": date(2024, 4, 1), "arr_growth_yoy": 1.5},
+        {"month": date(2024, 5, 1), "arr_growth_yoy": None},
+    ]
+    mrr = [
+        {"month": date(2023, 3, 1), "paying_customers": 3},
+        {"month": date(2023, 4, 1), "paying_customers": 20},
+    ]
+    assert [r["month"] for r in meaningful_growth(arr, mrr)] == [date(2024, 4, 1)]
+
+
+def test_a_rate_changes_in_percentage_points() -> None:
+    """Logo churn 2.0 % -> 2.5 %: +0.5 pp (not +25 %); an amount changes in per cent."""
+    rate = {"unit": "ratio", "change_mom": 0.25, "change_mom_pp": 0.5}
+    amount = {"unit": "currency", "change_mom": 0.25, "change_mom_pp": None}
+    assert format_change(rate) == "+0.5 pp"
+    assert format_change(amount) == "+25.0%"
+
+
+def test_the_funnel_kpi_names_its_cohort(report: Path) -> None:
+    assert re.search(r"Lead-to-customer conversion <small>\(cohort [A-Z][a-z]{2} \d{4}\)</small>",
+                     report.read_text())

@@ -168,6 +168,36 @@ def _funnel_raw() -> Raw:
     return raw
 
 
+def test_funnel_conversion_within_the_window_as_of_the_end_of_the_as_of_date(
+    tmp_path: Path,
+) -> None:
+    """Window 90 days, as of 2024-04-30. January, organic_search: w1 lead Jan 10 -> customer
+    Mar 1 (51 days, skipping the middle stages); w2 lead Jan 10 -> mql Apr 9 (exactly 90 days)
+    -> customer Apr 20 (101 days); w3 lead Jan 15 -> customer May 1, after the as-of instant:
+    not reached yet. w4 was created on May 1 and is left out. January ended 90 days before the
+    as-of date: mature; April (w5) is not."""
+    raw = Raw()
+    raw.contact("w1", "organic_search", lead="2024-01-10", customer="2024-03-01")
+    raw.contact("w2", "organic_search", lead="2024-01-10", mql="2024-04-09",
+                customer="2024-04-20")
+    raw.contact("w3", "organic_search", lead="2024-01-15", customer="2024-05-01 00:00:00")
+    raw.contact("w4", "organic_search", created="2024-05-01", lead="2024-04-28")
+    raw.contact("w5", "organic_search", created="2024-04-02", lead="2024-04-02")
+    marts = run(raw, tmp_path, "2024-04-30")
+    january = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-01"),
+                  channel="organic_search", from_stage="lead", to_stage="customer")
+    assert (january["entered"], january["converted"], january["converted_within_window"]) == (
+        3, 2, 1)
+    assert rate(january["conversion_rate_within_window"], 1 / 3)
+    assert january["is_mature"] is True
+    to_mql = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-01"),
+                 channel="organic_search", from_stage="lead", to_stage="mql")
+    assert (to_mql["entered"], to_mql["converted"], to_mql["converted_within_window"]) == (3, 2, 2)
+    april = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-04"),
+                channel="organic_search", from_stage="lead", to_stage="mql")
+    assert (april["entered"], april["is_mature"]) == (1, False)
+
+
 def test_funnel_conversion(tmp_path: Path) -> None:
     marts = run(_funnel_raw(), tmp_path, "2024-03-31")
     # January, organic_search = k1 (all five stages), k2 (lead, mql):
@@ -519,7 +549,8 @@ def test_example_16_formula() -> None:
 
 COLUMNS = {
     "kpi_funnel_conversion": ["cohort_month", "channel", "from_stage", "to_stage", "entered",
-                              "converted", "conversion_rate"],
+                              "converted", "conversion_rate", "converted_within_window",
+                              "conversion_rate_within_window", "is_mature"],
     "kpi_cac": ["month", "channel", "acquisition_spend", "new_customers", "cac"],
     "kpi_customer_lifetime_value": ["month", "arpu", "gross_margin", "logo_churn_rate_3m", "ltv",
                                     "cac", "ltv_to_cac_ratio", "cac_payback_months"],

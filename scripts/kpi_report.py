@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 REPO = Path(__file__).resolve().parents[1]
+# Year-on-year growth is plotted only from a base year with at least this many paying customers.
+MIN_BASE_CUSTOMERS = 20
 MOVEMENTS = [
     ("new_mrr", "New", "#2e7d32"),
     ("expansion_mrr", "Expansion", "#66bb6a"),
@@ -56,17 +58,36 @@ def mrr_figure(mrr: list[dict[str, Any]]) -> go.Figure:
     return figure
 
 
-def arr_figure(arr: list[dict[str, Any]]) -> go.Figure:
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_bar(x=[r["month"] for r in arr], y=[number(r["arr"]) for r in arr], name="ARR")
-    # Growth over the last 24 months: the first year's growth from a tiny base dwarfs the rest.
-    recent = arr[-24:]
-    figure.add_scatter(
-        x=[r["month"] for r in recent], y=[number(r["arr_growth_yoy"]) for r in recent],
-        name="Growth year on year", mode="lines", secondary_y=True,
+def meaningful_growth(
+    arr: list[dict[str, Any]], mrr: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The months whose year-on-year growth means something: the month a year before had at least
+    MIN_BASE_CUSTOMERS paying customers. Growth from a handful of early customers runs to
+    thousands of per cent and says nothing about the business."""
+    customers = {r["month"]: r["paying_customers"] for r in mrr}
+    return [
+        r for r in arr
+        if r["arr_growth_yoy"] is not None
+        and customers.get(r["month"].replace(year=r["month"].year - 1), 0) >= MIN_BASE_CUSTOMERS
+    ]
+
+
+def arr_figure(arr: list[dict[str, Any]], mrr: list[dict[str, Any]]) -> go.Figure:
+    # Growth on a panel of its own, under the ARR bars: a rate and an amount share no axis.
+    figure = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.08
     )
-    figure.update_layout(title="ARR")
-    figure.update_yaxes(tickformat=".0%", secondary_y=True)
+    figure.add_bar(
+        x=[r["month"] for r in arr], y=[number(r["arr"]) for r in arr], name="ARR", row=1, col=1
+    )
+    growth = meaningful_growth(arr, mrr)
+    figure.add_scatter(
+        x=[r["month"] for r in growth], y=[number(r["arr_growth_yoy"]) for r in growth],
+        name=f"Growth year on year (base >= {MIN_BASE_CUSTOMERS} customers)", mode="lines",
+        row=2, col=1,
+    )
+    figure.update_layout(title="ARR and its growth year on year", legend={"orientation": "h"})
+    figure.update_yaxes(tickformat=".0%", row=2, col=1)
     return figure
 
 
@@ -137,6 +158,14 @@ def format_value(value: Any, unit: str) -> str:
     return f"{float(value):,.1f}"
 
 
+def format_change(row: dict[str, Any]) -> str:
+    """A rate's change in percentage points (2.0 % -> 2.5 % is +0.5 pp), anything else's in per
+    cent of the previous value."""
+    if row["unit"] == "ratio":
+        return "–" if row["change_mom_pp"] is None else f"{float(row['change_mom_pp']):+.1f} pp"
+    return "–" if row["change_mom"] is None else f"{float(row['change_mom']):+.1%}"
+
+
 def scorecard_table(scorecard: list[dict[str, Any]]) -> str:
     lines = [
         "<table class='scorecard'><tr><th>Department</th><th>KPI</th><th>Value</th>"
@@ -145,9 +174,13 @@ def scorecard_table(scorecard: list[dict[str, Any]]) -> str:
     for r in scorecard:
         mark = {True: "<span class='on'>&#10004; on track</span>",
                 False: "<span class='off'>&#10008; off track</span>"}.get(r["is_on_track"], "–")
-        change = "–" if r["change_mom"] is None else f"{float(r['change_mom']):+.1%}"
+        change = format_change(r)
+        # A cohort KPI reads a mature cohort, not the month itself: say which.
+        name = html.escape(r["kpi_name"]) + (
+            f" <small>(cohort {r['cohort_month']:%b %Y})</small>" if r["cohort_month"] else ""
+        )
         lines.append(
-            f"<tr><td>{html.escape(r['department'])}</td><td>{html.escape(r['kpi_name'])}</td>"
+            f"<tr><td>{html.escape(r['department'])}</td><td>{name}</td>"
             f"<td>{format_value(r['value'], r['unit'])}</td><td>{change}</td>"
             f"<td>{format_value(r['target'], r['unit'])}</td><td>{mark}</td></tr>"
         )
@@ -182,7 +215,7 @@ def write_report(warehouse: Path, out: Path) -> None:
             where scorecard.month = date '{as_of}'
             order by scorecard.department, catalog.kpi_name""")
     figures = [
-        mrr_figure(mrr), arr_figure(arr), retention_figure(retention, churn),
+        mrr_figure(mrr), arr_figure(arr, mrr), retention_figure(retention, churn),
         funnel_figure(funnel), channel_figure(cac), unit_economics_figure(ltv),
     ]
     charts = [

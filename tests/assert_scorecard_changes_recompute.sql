@@ -30,6 +30,8 @@ wrong_changes as (
         scorecard.month,
         scorecard.kpi
     from scorecard
+    inner join kpi_catalog
+        on scorecard.kpi = kpi_catalog.kpi
     left join scorecard as previous_month
         on
             scorecard.kpi = previous_month.kpi
@@ -53,6 +55,25 @@ wrong_changes as (
                 (scorecard.value - year_before.value) / nullif(abs(year_before.value), 0), 0
             )
         ) > 0.000000001
+        -- Rates also change in percentage points; other units do not.
+        or (
+            kpi_catalog.unit = 'ratio'
+            and abs(
+                coalesce(scorecard.change_mom_pp, 0)
+                - coalesce((scorecard.value - previous_month.value) * 100, 0)
+            ) > 0.000000001
+        )
+        or (
+            kpi_catalog.unit = 'ratio'
+            and abs(
+                coalesce(scorecard.change_yoy_pp, 0)
+                - coalesce((scorecard.value - year_before.value) * 100, 0)
+            ) > 0.000000001
+        )
+        or (
+            kpi_catalog.unit <> 'ratio'
+            and (scorecard.change_mom_pp is not null or scorecard.change_yoy_pp is not null)
+        )
 ),
 
 wrong_count as (

@@ -54,12 +54,19 @@ source_values as (
         net_revenue_retention as source_value
     from {{ ref('kpi_retention_rate') }}
     union all
+    -- A cohort KPI reads the cohort the scorecard names, within the window.
     select
-        cohort_month as month,
+        scorecard.month,
         'lead_to_customer_conversion_rate' as kpi,
-        conversion_rate as source_value
-    from {{ ref('kpi_funnel_conversion') }}
-    where channel = 'all' and from_stage = 'lead' and to_stage = 'customer'
+        funnel.conversion_rate_within_window as source_value
+    from scorecard
+    inner join {{ ref('kpi_funnel_conversion') }} as funnel
+        on
+            scorecard.cohort_month = funnel.cohort_month
+            and funnel.channel = 'all'
+            and funnel.from_stage = 'lead'
+            and funnel.to_stage = 'customer'
+    where scorecard.kpi = 'lead_to_customer_conversion_rate'
     union all
     select
         month,

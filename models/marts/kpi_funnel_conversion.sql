@@ -48,22 +48,81 @@ cohort_contacts as (
     where funnel_stages.cohort_month <= reporting_period.as_of_month
 ),
 
--- A contact entered a stage when it reached it or any later one; it converted when it also
--- reached the next stage (skipped stages count as passed).
-contact_pairs as (
+stage_events as (
+    {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+        select
+            contact_id,
+            {{ loop.index }} as stage_order,
+            {{ stage }}_at as stage_at
+        from cohort_contacts
+        where {{ stage }}_at is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+-- When each contact first stood at a stage or beyond (a skipped stage is passed when a later one
+-- is reached): the earliest timestamp of that stage or any later one.
+stage_reached as (
     select
+        contact_id,
+        min(case when stage_order >= 1 then stage_at end) as reached_lead_at,
+        min(case when stage_order >= 2 then stage_at end) as reached_mql_at,
+        min(case when stage_order >= 3 then stage_at end) as reached_sql_at,
+        min(case when stage_order >= 4 then stage_at end) as reached_opportunity_at,
+        min(case when stage_order >= 5 then stage_at end) as reached_customer_at
+    from stage_events
+    group by contact_id
+),
+
+contact_stage_times as (
+    select
+        cohort_contacts.contact_id,
         cohort_contacts.cohort_month,
         cohort_contacts.channel,
+        cohort_contacts.furthest_stage_order,
         stage_pairs.from_stage,
         stage_pairs.to_stage,
-        case
-            when cohort_contacts.furthest_stage_order >= stage_pairs.from_order then 1 else 0
-        end as has_entered,
-        case
-            when cohort_contacts.furthest_stage_order >= stage_pairs.to_order then 1 else 0
-        end as has_converted
+        stage_pairs.from_order,
+        stage_pairs.to_order,
+        case stage_pairs.from_order
+            {%- for stage in ['lead', 'mql', 'sql', 'opportunity'] %}
+                when {{ loop.index }} then stage_reached.reached_{{ stage }}_at
+            {%- endfor %}
+        end as entered_at,
+        case stage_pairs.to_order
+            {%- for stage in ['mql', 'sql', 'opportunity', 'customer'] %}
+                when {{ loop.index + 1 }} then stage_reached.reached_{{ stage }}_at
+            {%- endfor %}
+        end as converted_at
     from cohort_contacts
     cross join stage_pairs
+    left join stage_reached
+        on cohort_contacts.contact_id = stage_reached.contact_id
+),
+
+-- A contact entered a stage when it reached it or any later one; it converted when it also
+-- reached the next stage, and converted within the window when it did so within
+-- `funnel_conversion_window_days` of entering.
+contact_pairs as (
+    select
+        cohort_month,
+        channel,
+        from_stage,
+        to_stage,
+        case when furthest_stage_order >= from_order then 1 else 0 end as has_entered,
+        case when furthest_stage_order >= to_order then 1 else 0 end as has_converted,
+        case
+            when
+                furthest_stage_order >= to_order
+                and converted_at <= {{ dbt.dateadd(
+                    'day', funnel_conversion_window_days(), 'entered_at'
+                ) }}
+                then 1
+            else 0
+        end as has_converted_within_window
+    from contact_stage_times
 ),
 
 by_channel as (
@@ -73,7 +132,8 @@ by_channel as (
         from_stage,
         to_stage,
         sum(has_entered) as entered,
-        sum(has_converted) as converted
+        sum(has_converted) as converted,
+        sum(has_converted_within_window) as converted_within_window
     from contact_pairs
     group by cohort_month, channel, from_stage, to_stage
 ),
@@ -85,7 +145,8 @@ all_channels as (
         from_stage,
         to_stage,
         sum(entered) as entered,
-        sum(converted) as converted
+        sum(converted) as converted,
+        sum(converted_within_window) as converted_within_window
     from by_channel
     group by cohort_month, from_stage, to_stage
 ),
@@ -98,14 +159,20 @@ combined as (
 
 final as (
     select
-        cohort_month,
-        channel,
-        from_stage,
-        to_stage,
-        cast(entered as integer) as entered,
-        cast(converted as integer) as converted,
-        {{ safe_ratio('converted', 'entered') }} as conversion_rate
+        combined.cohort_month,
+        combined.channel,
+        combined.from_stage,
+        combined.to_stage,
+        cast(combined.entered as integer) as entered,
+        cast(combined.converted as integer) as converted,
+        {{ safe_ratio('combined.converted', 'combined.entered') }} as conversion_rate,
+        cast(combined.converted_within_window as integer) as converted_within_window,
+        {{ safe_ratio('combined.converted_within_window', 'combined.entered') }}
+            as conversion_rate_within_window,
+        {{ funnel_cohort_is_mature('combined.cohort_month', 'reporting_period.cutoff_at') }}
+            as is_mature
     from combined
+    cross join reporting_period
 )
 
 select * from final

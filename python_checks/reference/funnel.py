@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from statistics import median
@@ -50,6 +50,9 @@ STAGE_COLUMNS = {
     "opportunity": "became_opportunity_at",
     "customer": "became_customer_at",
 }
+# kpi_funnel_conversion: "reached the next stage within N days of entering this one, N a
+# variable, 90 by default".
+CONVERSION_WINDOW_DAYS = 90
 # "rows for each consecutive pair, and one row lead -> customer".
 STAGE_PAIRS = tuple(zip(STAGES, STAGES[1:])) + (("lead", "customer"),)
 
@@ -150,15 +153,51 @@ class FunnelContact:
     cohort_month: date
     channel: str
     reached: frozenset[str]
+    # The first instant the contact stood at each stage it reached, or at a later one.
+    reached_at: dict[str, datetime]
+
+
+def first_reached_at(contact: Row) -> dict[str, datetime]:
+    """For each stage, the earliest timestamp of it or of any later stage (a skipped stage is
+    passed when a later one is reached)."""
+    result: dict[str, datetime] = {}
+    for index, stage in enumerate(STAGES):
+        stamps = [
+            contact[STAGE_COLUMNS[later]] for later in STAGES[index:]
+            if contact[STAGE_COLUMNS[later]] is not None
+        ]
+        if stamps:
+            result[stage] = min(stamps)
+    return result
+
+
+def known_at(contact: Row, cutoff: datetime) -> Row | None:
+    """The contact as known at the as-of instant: None when created at or after the cutoff;
+    stage timestamps at or after it are not reached yet."""
+    if contact["created_at"] is not None and contact["created_at"] >= cutoff:
+        return None
+    return {
+        **contact,
+        **{
+            column: None if contact[column] is not None and contact[column] >= cutoff
+            else contact[column]
+            for column in STAGE_COLUMNS.values()
+        },
+    }
 
 
 def funnel_contacts(
-    staged: StagedRaw, channels: frozenset[str], as_of_month: date
+    staged: StagedRaw, channels: frozenset[str], as_of_date: date
 ) -> list[FunnelContact]:
-    """Live contacts with a cohort month up to the as-of month (contacts whose
-    cohort month is after it are left out; so is one without any date)."""
+    """Live contacts as known at the end of the as-of date, with a cohort month up to the as-of
+    month (contacts whose cohort month is after it are left out; so is one without any date)."""
+    as_of_month = month_start(as_of_date)
+    cutoff = datetime.combine(as_of_date + timedelta(days=1), datetime.min.time())
     result = []
-    for contact in live_contacts(staged):
+    for live in live_contacts(staged):
+        contact = known_at(live, cutoff)
+        if contact is None:
+            continue
         cohort = cohort_month(contact)
         if cohort is None or not in_reported_range(cohort, as_of_month):
             continue
@@ -166,18 +205,33 @@ def funnel_contacts(
             contact["contact_id"], cohort,
             normalise_channel(contact["lead_source"], channels) or UNKNOWN,
             frozenset(reached_stages(contact)),
+            first_reached_at(contact),
         ))
     return result
 
 
+def is_mature(cohort: date, as_of_date: date, window_days: int = CONVERSION_WINDOW_DAYS) -> bool:
+    """The cohort month's last day lies at least the window before the as-of date."""
+    last_day = add_months(cohort, 1) - timedelta(days=1)
+    return (as_of_date - last_day).days >= window_days
+
+
 def funnel_pair_row(
-    cohort: date, channel: str, pair: tuple[str, str], members: list[FunnelContact]
+    cohort: date, channel: str, pair: tuple[str, str], members: list[FunnelContact],
+    as_of_date: date,
 ) -> dict[str, Any]:
     """entered = members that reached from_stage; converted = those of them
-    that reached to_stage; conversion_rate = converted / entered (None at 0)."""
+    that reached to_stage; conversion_rate = converted / entered (None at 0);
+    converted within the window when to_stage came at most the window after from_stage."""
     from_stage, to_stage = pair
+    window = timedelta(days=CONVERSION_WINDOW_DAYS)
     entered = sum(1 for c in members if from_stage in c.reached)
     converted = sum(1 for c in members if from_stage in c.reached and to_stage in c.reached)
+    within = sum(
+        1 for c in members
+        if from_stage in c.reached and to_stage in c.reached
+        and c.reached_at[to_stage] - c.reached_at[from_stage] <= window
+    )
     return {
         "cohort_month": cohort,
         "channel": channel,
@@ -186,10 +240,15 @@ def funnel_pair_row(
         "entered": entered,
         "converted": converted,
         "conversion_rate": as_float(safe_div(converted, entered)),
+        "converted_within_window": within,
+        "conversion_rate_within_window": as_float(safe_div(within, entered)),
+        "is_mature": is_mature(cohort, as_of_date),
     }
 
 
-def kpi_funnel_conversion_rows(contacts: list[FunnelContact]) -> list[dict[str, Any]]:
+def kpi_funnel_conversion_rows(
+    contacts: list[FunnelContact], as_of_date: date
+) -> list[dict[str, Any]]:
     """Five rows (the four consecutive pairs and lead -> customer) for every
     (cohort_month, channel) with at least one contact, and for channel
     ``all`` per cohort month (every channel summed)."""
@@ -198,7 +257,7 @@ def kpi_funnel_conversion_rows(contacts: list[FunnelContact]) -> list[dict[str, 
         groups[(contact.cohort_month, contact.channel)].append(contact)
         groups[(contact.cohort_month, ALL)].append(contact)
     return [
-        funnel_pair_row(cohort, channel, pair, members)
+        funnel_pair_row(cohort, channel, pair, members, as_of_date)
         for (cohort, channel), members in sorted(groups.items())
         for pair in STAGE_PAIRS
     ]
@@ -593,7 +652,7 @@ def compute_funnel_and_sales_from_staged(
     spend = acquisition_spend(staged, fx, channels, as_of_month)
     margin = Fraction(repr(float(gross_margin)))
     marts["kpi_funnel_conversion"] = kpi_funnel_conversion_rows(
-        funnel_contacts(staged, channels, as_of_month))
+        funnel_contacts(staged, channels, as_of_date), as_of_date)
     marts["kpi_sales_cycle_length"] = kpi_sales_cycle_length_rows(deals, as_of_month)
     marts["kpi_sales_velocity"] = kpi_sales_velocity_rows(deals, as_of_month)
     marts["kpi_cac"] = kpi_cac_rows(spend, new_customers_by_month(revenue), first_touch, as_of_month)
