@@ -16,8 +16,12 @@ from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, run_dbt
 from python_checks.marts_comparison import funnel_differences, revenue_differences
 
-# (seed, paying customers, months, start): different sizes, lengths and calendars.
-RANDOM_DATA_SETS = [(7, 60, 14, "2024-03-01"), (2024, 150, 30, "2022-11-01")]
+# (seed, paying customers, months, start): different sizes, lengths and calendars. The small
+# company (seed 6) has a 3-month window with spend and churn but no new customer (June 2025):
+# CAC, LTV:CAC and payback undefined (null), where one division gave LTV:CAC = 0.
+RANDOM_DATA_SETS = [
+    (7, 60, 14, "2024-03-01"), (2024, 150, 30, "2022-11-01"), (6, 6, 18, "2024-01-01"),
+]
 
 
 def test_demo_revenue_marts_equal_the_reference(demo_warehouse: Path) -> None:

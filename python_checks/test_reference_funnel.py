@@ -543,6 +543,35 @@ def test_example_16_formula() -> None:
     assert e.ltv == 2000 and e.cac is None and e.ltv_to_cac_ratio is None
 
 
+
+@pytest.mark.parametrize(
+    "arpu,churn,spend,new,expected",
+    [
+        # spend but no new customers: CAC undefined -> LTV:CAC and payback null (not 0)
+        (100, "0.1", 3000, 0, (800, None, None, None)),
+        # no spend and no new customers: CAC 0 / 0 undefined (not 0)
+        (100, "0.1", 0, 0, (800, None, None, None)),
+        # no churn in the window: LTV undefined (not infinite); payback 500 / 80
+        (100, "0", 5000, 10, (None, 500, None, Fraction("6.25"))),
+        # zero starting base: churn rate undefined -> LTV and LTV:CAC null; payback 200 / 80
+        (100, None, 2000, 10, (None, 200, None, Fraction("2.5"))),
+        # spend 0 with new customers: CAC 0 is defined; LTV / 0 is null; payback 0
+        (100, "0.1", 0, 2, (800, 0, None, 0)),
+        # nobody paying: ARPU undefined -> LTV and payback null
+        (None, "0.1", 1000, 2, (None, 500, None, None)),
+    ],
+)
+def test_unit_economics_with_an_undefined_part_are_null(
+    arpu: int | None, churn: str | None, spend: int, new: int, expected: tuple
+) -> None:
+    """A figure derived from a null or undefined part is null (gross margin 0.8)."""
+    e = unit_economics(
+        None if arpu is None else Fraction(arpu), Fraction("0.8"),
+        None if churn is None else Fraction(churn), Fraction(spend), new,
+    )
+    assert (e.ltv, e.cac, e.ltv_to_cac_ratio, e.cac_payback_months) == expected
+
+
 # ---------------------------------------------------------------------------
 # Shape of the output
 # ---------------------------------------------------------------------------

@@ -317,6 +317,30 @@ def test_example_06_derived_marts(tmp_path: Path) -> None:
     assert dim["first_paying_month"] == m("2023-01") and money(dim["current_mrr"], 150)
 
 
+
+def test_zero_starting_base_gives_null_rates(tmp_path: Path) -> None:
+    """A ratio whose denominator is zero is null, never 0 or 1: example 6's acme is the only
+    customer; nobody pays at the start of 2023-01 (first month) nor of 2024-02 and 2024-03
+    (churned in 2024-01, back in 2024-04)."""
+    marts = run(_lifecycle_raw(), tmp_path, "2024-05-31")
+    for month in ("2023-01", "2024-02", "2024-03"):
+        churn = row(marts, "kpi_churn_rate", month=m(month))
+        assert churn["customers_at_start"] == 0
+        assert churn["logo_churn_rate"] is None
+        assert churn["gross_mrr_churn_rate"] is None and churn["net_mrr_churn_rate"] is None
+        retention = row(marts, "kpi_retention_rate", month=m(month))
+        assert retention["logo_retention_rate"] is None
+        assert retention["gross_revenue_retention"] is None
+        assert retention["net_revenue_retention"] is None
+    # nobody paying at the end of the month: ARPU 0 / 0 is null
+    assert row(marts, "kpi_arpu", month=m("2024-02"))["arpu"] is None
+    # no gains and no losses: quick ratio 0 / 0 is null; 2024-01 lost 166.67, gained 0 -> 0
+    assert row(marts, "kpi_mrr", month=m("2024-03"))["quick_ratio"] is None
+    assert row(marts, "kpi_mrr", month=m("2024-01"))["quick_ratio"] == 0
+    # the first month gained and lost nothing before: 166.67 / 0 is null, not infinity
+    assert row(marts, "kpi_mrr", month=m("2023-01"))["quick_ratio"] is None
+
+
 def test_example_07_baremetrics(tmp_path: Path) -> None:
     raw = Raw()
     raw.price("m10", 1000)

@@ -9,6 +9,23 @@
         / nullif(cast({{ denominator }} as {{ type_double() }}), 0)
 {%- endmacro %}
 
+{#- A figure defined from other ratios (LTV:CAC = LTV / CAC, each a ratio itself) written as one
+    division so that round inputs give exact results. One division alone would give 0 where a
+    part is undefined (0 new customers in the numerator, CAC = spend / 0 in the denominator), so
+    the figure is null when any of `divisors` - every denominator of every part, from the
+    definition - is zero or null; else the single division, itself null at a zero
+    denominator. -#}
+{% macro safe_ratio_of_parts(numerator, denominator, divisors) -%}
+    case
+        when
+            {% for divisor in divisors -%}
+                coalesce({{ divisor }}, 0) = 0{% if not loop.last %} or {% endif %}
+            {%- endfor %}
+            then null
+        else {{ safe_ratio(numerator, denominator) }}
+    end
+{%- endmacro %}
+
 {#- First day of the month of a date or timestamp, as a date on every adapter. -#}
 {% macro month_of(expression) -%}
     cast({{ dbt.date_trunc('month', expression) }} as date)

@@ -75,7 +75,9 @@ parts as (
 ),
 
 -- Each ratio is written with a single division (arpu = mrr / paying, churn = churned / at
--- start, cac = spend / new), so round inputs give exact results.
+-- start, cac = spend / new), so round inputs give exact results; the divisors listed are every
+-- part's denominator, so a figure with an undefined part is null (LTV:CAC without new
+-- customers is null, not 0).
 final as (
     select
         month,
@@ -83,20 +85,26 @@ final as (
         cast(gross_margin as {{ type_double() }}) as gross_margin,
         {{ safe_ratio('churned_customers', 'customers_at_start') }} as logo_churn_rate_3m,
         -- ltv = arpu x gross_margin / logo_churn_rate_3m
-        {{ money(safe_ratio(
+        {{ money(safe_ratio_of_parts(
             'ending_mrr * gross_margin * customers_at_start',
-            'paying_customers * churned_customers'
+            'paying_customers * churned_customers',
+            ['paying_customers', 'customers_at_start', 'churned_customers']
         )) }} as ltv,
         {{ money(safe_ratio('acquisition_spend', 'new_customers')) }} as cac,
         -- ltv / cac
-        {{ safe_ratio(
+        {{ safe_ratio_of_parts(
             'ending_mrr * gross_margin * customers_at_start * new_customers',
-            'paying_customers * churned_customers * acquisition_spend'
+            'paying_customers * churned_customers * acquisition_spend',
+            [
+                'paying_customers', 'customers_at_start', 'churned_customers',
+                'new_customers', 'acquisition_spend'
+            ]
         ) }} as ltv_to_cac_ratio,
         -- cac / (arpu x gross_margin)
-        {{ safe_ratio(
+        {{ safe_ratio_of_parts(
             'acquisition_spend * paying_customers',
-            'new_customers * ending_mrr * gross_margin'
+            'new_customers * ending_mrr * gross_margin',
+            ['new_customers', 'paying_customers', 'ending_mrr * gross_margin']
         ) }} as cac_payback_months
     from parts
 )
