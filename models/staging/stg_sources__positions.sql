@@ -31,7 +31,6 @@ positions as (
             '{{ source_name }}' as source_name,
             '{{ table_name }}' as table_name,
             max(cast({{ fact_date }} as date)) as latest_fact_date,
-            max(as_of.as_of_date) as as_of_date,
             sum(
                 case when cast({{ fact_date }} as date) > as_of.as_of_date then 1 else 0 end
             ) as rows_after_as_of,
@@ -46,21 +45,23 @@ positions as (
 
 final as (
     select
-        source_table,
-        source_name,
-        table_name,
-        latest_fact_date,
-        as_of_date,
+        positions.source_table,
+        positions.source_name,
+        positions.table_name,
+        positions.latest_fact_date,
+        as_of.as_of_date,
         -- Positive: the source ends before the as-of date; negative: it runs past it.
         {{ dbt.datediff(
-            'latest_fact_date',
-            'as_of_date',
+            'positions.latest_fact_date',
+            'as_of.as_of_date',
             'day',
         ) }} as lag_days,
-        table_name <> 'fx_rates' as is_lag_checked,
-        cast(coalesce(rows_after_as_of, 0) as integer) as rows_after_as_of,
-        cast(dated_rows as integer) as dated_rows
+        positions.table_name <> 'fx_rates' as is_lag_checked,
+        cast(coalesce(positions.rows_after_as_of, 0) as integer) as rows_after_as_of,
+        cast(positions.dated_rows as integer) as dated_rows
     from positions
+    -- A table without rows still has its row here, with the build's as-of date.
+    cross join as_of
 )
 
 select * from final
