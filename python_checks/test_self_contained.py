@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from python_checks.dbt_runner import REPO
 
