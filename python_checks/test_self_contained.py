@@ -127,13 +127,15 @@ def test_no_tracked_file_refers_outside_the_repository() -> None:
 
 def test_the_scan_catches_outside_references() -> None:
     """Each kind of defect is found, and the legitimate shapes next to them are not."""
-    sibling = "../" + "shared/design/kpi_definitions.md"
+    # Every planted name is assembled at run time, so that this file passes its own scan.
+    md = ".m" + "d"
+    sibling = "../" + "shared/design/kpi_definitions" + md
     planted = {
         "README.md": "\n".join([
             "See `" + sibling + "` for the rules.",
             "Built on /" + "home/alice/revops/warehouse.duckdb.",
-            "The layout is in " + "stack_" + "facts.md.",
-            "[the contract](docs/missing_contract.md) ![a chart](docs/missing.png)",
+            "The layout is in stack_facts" + md + ".",
+            "[the contract](docs/missing_contract" + md + ") ![a chart](docs/missing.png)",
             "Read `docs/raw_contract.md` and [the decisions](docs/decisions.md#d1).",
             "Results go to target/bench/results.md; see https://example.com/guide.md.",
         ]),
