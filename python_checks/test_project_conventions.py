@@ -132,3 +132,10 @@ def test_refunds_never_reach_mrr(manifest: dict, model: str) -> None:
     reached = ancestors(manifest, f"model.revops_warehouse.{model}")
     assert "model.revops_warehouse.stg_billing__refunds" not in reached
     assert "model.revops_warehouse.stg_billing__invoice_line_items" in reached
+
+
+def test_unit_test_names_fit_a_postgres_identifier(manifest: dict) -> None:
+    """dbt names a unit test's relation after the test: PostgreSQL refuses more than 63 bytes."""
+    names = [test["name"] for test in manifest["unit_tests"].values()]
+    assert names
+    assert [name for name in names if len(name.encode()) > 63] == []
