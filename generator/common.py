@@ -19,7 +19,7 @@ from typing import IO, Any, Generic, Mapping, Sequence, TypeVar
 Row = dict[str, str]
 T = TypeVar("T")
 
-# The raw contract (/work/shared/design/raw_contract.md): table -> columns, in contract order.
+# The raw contract (docs/raw_contract.md): table -> columns, in contract order.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "crm/contacts": (
         "contact_id", "email", "first_name", "last_name", "company_id", "owner_id",

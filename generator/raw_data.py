@@ -6,7 +6,7 @@ Usage::
         [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
         [--workers N] [--quiet]
 
-Writes the layout of the raw contract (/work/shared/design/raw_contract.md)::
+Writes the layout of the raw contract (docs/raw_contract.md)::
 
     <out>/crm/{contacts,companies,deals,deal_stage_history,owners}.csv
     <out>/billing/{customers,prices,subscriptions,invoices,invoice_line_items,refunds}.csv

@@ -8,7 +8,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-# The 13 raw files and their contract columns (raw_contract.md), written out here
+# The 13 raw files and their contract columns (docs/raw_contract.md), written out here
 # independently of the reference's own table specs.
 HEADERS: dict[str, list[str]] = {
     "crm/contacts.csv": [

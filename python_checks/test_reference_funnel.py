@@ -1,7 +1,7 @@
 """The funnel / sales / acquisition reference's own proof: small raw CSV sets
 written by hand, expectations computed by hand in the comments.
 
-Worked examples 14, 15 and 16 of /work/shared/design/worked_examples.md are
+Worked examples 14, 15 and 16 of docs/worked_examples.md are
 asserted with their PUBLISHED numbers, both on raw data built to produce their
 inputs and on the formula functions directly. Money within 0.01, rates within
 1e-6, counts exactly.

@@ -1,6 +1,6 @@
 """The revenue reference's own proof: small raw CSV sets written by hand.
 
-Worked examples 1-13 of /work/shared/design/worked_examples.md are asserted
+Worked examples 1-13 of docs/worked_examples.md are asserted
 with their PUBLISHED numbers; the extra cases carry their hand computation in
 a comment. Money is compared within 0.01 (the marts round to cents), rates
 within 1e-6, counts exactly.

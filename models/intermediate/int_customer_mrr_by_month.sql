@@ -138,7 +138,7 @@ with_previous as (
     from with_mrr
 ),
 
--- Movements (kpi_definitions.md). A difference under a millionth is float noise, not a change.
+-- Movements (kpi_mrr). A difference under a millionth is float noise, not a change (D1).
 classified as (
     select
         *,

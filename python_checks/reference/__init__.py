@@ -1,7 +1,7 @@
 """Independent plain-Python reference implementation of the revenue KPIs.
 
-Written from /work/shared/design/kpi_definitions.md, raw_contract.md and the
-project's shared rules only; it shares no code with the dbt models.
+Written from the definitions (docs/kpi_definitions.md and the doc blocks it points to),
+docs/raw_contract.md and docs/decisions.md only; it shares no code with the dbt models.
 """
 
 from .raw import StagedRaw, load_raw

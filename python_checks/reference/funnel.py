@@ -1,9 +1,9 @@
 """Funnel, sales and acquisition KPIs of the reference.
 
-Written from ``kpi_definitions.md`` (marts ``kpi_funnel_conversion``,
+Written from ``docs/kpi_definitions.md`` (marts ``kpi_funnel_conversion``,
 ``kpi_cac``, ``kpi_customer_lifetime_value``, ``kpi_sales_cycle_length``,
 ``kpi_sales_velocity``; "First-touch channel"; "Reporting currency") and the
-project's readings where the definitions are silent (``funnel_rules.md``),
+project's readings where the definitions are silent (``docs/decisions.md``),
 nothing else. Staging is :func:`reference.raw.load_raw`; new customers, ARPU
 and churn counts come from the revenue reference.
 
@@ -40,9 +40,9 @@ ALL = "all"
 UNKNOWN = "unknown"
 SECONDS_PER_DAY = 86400
 
-# kpi_definitions.md, kpi_funnel_conversion: "stages in order".
+# kpi_funnel_conversion (docs/kpi_definitions.md): "stages in order".
 STAGES = ("lead", "mql", "sql", "opportunity", "customer")
-# funnel_rules.md: stage -> contact timestamp column.
+# docs/raw_contract.md, contacts: stage -> contact timestamp column.
 STAGE_COLUMNS = {
     "lead": "became_lead_at",
     "mql": "became_mql_at",
@@ -72,8 +72,8 @@ MART_NAMES = (
 
 
 def safe_div(numerator: Fraction | int | None, denominator: Fraction | int | None) -> Fraction | None:
-    """kpi_definitions.md: a ratio whose denominator is zero is null; and
-    funnel_rules.md: any None part -> None."""
+    """docs/kpi_definitions.md: a ratio whose denominator is zero is null; and
+    docs/decisions.md, D17: any None part -> None."""
     if numerator is None or denominator is None or denominator == 0:
         return None
     return Fraction(numerator) / Fraction(denominator)
@@ -85,12 +85,12 @@ def as_float(value: Fraction | None) -> float | None:
 
 
 def in_reported_range(month: date, as_of_month: date) -> bool:
-    """kpi_definitions.md: months after the as-of month are never reported."""
+    """docs/kpi_definitions.md: months after the as-of month are never reported."""
     return month <= as_of_month
 
 
 # --------------------------------------------------------------------------
-# Channels (funnel_rules.md, first paragraph)
+# Channels (docs/raw_contract.md, contacts.lead_source)
 # --------------------------------------------------------------------------
 
 
@@ -116,13 +116,13 @@ def normalise_channel(text: str | None, channels: frozenset[str], keep_null: boo
 
 
 def live_contacts(staged: StagedRaw) -> list[Row]:
-    """funnel_rules.md: staged contacts, ``is_deleted`` true left out (null
+    """docs/raw_contract.md, contacts: staged contacts, ``is_deleted`` true left out (null
     counts as not deleted)."""
     return [row for row in staged.tables["contacts"] if row["is_deleted"] is not True]
 
 
 def reached_stages(contact: Row) -> set[str]:
-    """kpi_definitions.md: a contact has reached a stage when it has a
+    """kpi_funnel_conversion (docs/kpi_definitions.md): a contact has reached a stage when it has a
     timestamp for it or for any later stage (skipped stages count as passed).
     Order of the timestamps does not matter."""
     last = max(
@@ -133,7 +133,7 @@ def reached_stages(contact: Row) -> set[str]:
 
 
 def cohort_month(contact: Row) -> date | None:
-    """funnel_rules.md: month of ``became_lead_at``; else of the earliest of
+    """docs/decisions.md, D11: month of ``became_lead_at``; else of the earliest of
     the five stage timestamps; else of ``created_at`` (None if none)."""
     if contact["became_lead_at"] is not None:
         return month_start(contact["became_lead_at"])
@@ -264,7 +264,7 @@ def kpi_funnel_conversion_rows(
 
 
 # --------------------------------------------------------------------------
-# Deals (funnel_rules.md, "Deals")
+# Deals (docs/decisions.md, D12 and D13)
 # --------------------------------------------------------------------------
 
 
@@ -297,7 +297,7 @@ def deal_is_closed(deal: Row) -> bool:
 
 
 def deal_amount_usd(deal: Row, fx: FxRates) -> Fraction | None:
-    """kpi_definitions.md "Reporting currency": a deal's amount is converted
+    """docs/kpi_definitions.md "Reporting currency": a deal's amount is converted
     at the rate of ``closed_at`` (its ``created_at`` while open); null amount
     stays null; a missing rate raises MissingFxRate."""
     if deal["amount"] is None:
@@ -421,7 +421,7 @@ def kpi_sales_velocity_rows(deals: list[Deal], as_of_month: date) -> list[dict[s
 
 
 # --------------------------------------------------------------------------
-# First touch (kpi_definitions.md "First-touch channel"; funnel_rules.md)
+# First touch (docs/kpi_definitions.md "First-touch channel"; docs/decisions.md, D9)
 # --------------------------------------------------------------------------
 
 
@@ -559,7 +559,8 @@ def kpi_cac_rows(
 
 @dataclass(frozen=True)
 class UnitEconomics:
-    """The LTV formulas of kpi_definitions.md, on their direct inputs."""
+    """The LTV formulas of kpi_customer_lifetime_value (docs/kpi_definitions.md),
+    on their direct inputs."""
 
     ltv: Fraction | None
     cac: Fraction | None

@@ -2,11 +2,11 @@
 
 Implements, independently of the dbt models:
 
-* the raw CSV layout of ``raw_contract.md`` ("In CSV form each table is one
-  file: ``crm/contacts.csv``, ``billing/invoices.csv`` ...");
-* the parsing rules of ``shared_rules.md`` ("Parsing");
-* the per-row precedence of ``shared_rules.md`` ("Per raw row, in this order of
-  precedence"): 1. duplicate, 2. test_mode, 3. quarantine, 4. staged.
+* the raw CSV layout of ``docs/raw_contract.md`` ("Where the raw data lives":
+  one file per table, ``crm/contacts.csv``, ``billing/invoices.csv`` ...);
+* the parsing rules of ``docs/raw_contract.md`` ("Conventions");
+* the per-row precedence of ``docs/raw_contract.md`` ("What happens to each raw
+  row"): 1. duplicate, 2. test_mode, 3. quarantine, 4. staged.
 
 Public entry point: :func:`load_raw`.
 """
@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 Row = dict[str, Any]
 
 # --------------------------------------------------------------------------
-# Table specifications (raw_contract.md, column lists; shared_rules.md, keys)
+# Table specifications (docs/raw_contract.md: column lists and keys)
 # --------------------------------------------------------------------------
 
 ID, TEXT, ENUM, TS, DATE, BOOL, INT, DEC, CUR = (
@@ -162,7 +162,7 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
-# Enumerations of raw_contract.md.
+# Enumerations of docs/raw_contract.md.
 LIFECYCLE_STAGES = frozenset({
     "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
     "opportunity", "customer", "evangelist", "other",
@@ -181,11 +181,11 @@ INVOICE_STATUSES = frozenset({"draft", "open", "paid", "void", "uncollectible"})
 LINE_TYPES = frozenset({"subscription", "invoiceitem"})
 REFUND_STATUSES = frozenset({"succeeded", "pending", "failed", "canceled"})
 
-# Removal categories (shared_rules.md, precedence steps 1-3).
+# Removal categories (docs/raw_contract.md, "What happens to each raw row", 1-3).
 DUPLICATE, TEST_MODE, QUARANTINE = "duplicate", "test_mode", "quarantine"
 
 # --------------------------------------------------------------------------
-# Parsing (shared_rules.md, "Parsing"; raw_contract.md, "Conventions")
+# Parsing (docs/raw_contract.md, "Conventions")
 # --------------------------------------------------------------------------
 
 
@@ -340,7 +340,7 @@ class StagedRaw:
     ``removals[table]`` counts ``(category, reason)`` pairs, category one of
     ``duplicate``, ``test_mode``, ``quarantine``; for the first two the reason
     repeats the category; for quarantine it is the reason string of
-    shared_rules.md (``null key``, ``negative quantity`` ...).
+    docs/raw_contract.md (``null key``, ``negative quantity`` ...).
     """
 
     tables: dict[str, list[Row]]
@@ -400,7 +400,7 @@ def _end_before_start(start: str, end: str) -> Callable[[Row], bool]:
 
 
 def quarantine_rules(table: str, currencies: dict[str, int], staged: dict[str, set]) -> list[Rule]:
-    """The ordered quarantine rules of shared_rules.md, step 3, for ``table``.
+    """The ordered quarantine rules of docs/raw_contract.md (reasons per table), for ``table``.
     ``staged`` holds the keys of already staged parent tables."""
     unknown_cur: Callable[[Row], bool] = lambda r: r["currency"] not in currencies
     key_null = _null(*TABLES[table].key)

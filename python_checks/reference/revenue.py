@@ -1,8 +1,8 @@
 """Revenue KPIs of the reference: subscription segments, customer MRR by
 month with its movements, and the revenue marts.
 
-Written from ``kpi_definitions.md`` ("Shared notions", "The marts") and the
-revenue reading of ``shared_rules.md`` ("Revenue rules"), nothing else.
+Written from ``docs/kpi_definitions.md`` (the shared notions and the revenue
+marts) and the revenue readings of ``docs/decisions.md``, nothing else.
 Internally every amount is an exact :class:`fractions.Fraction` (no float
 noise); the marts are returned with money as unrounded ``float``.
 
@@ -25,13 +25,13 @@ DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 REPORTING_CURRENCY = "USD"
 ELIGIBLE_INVOICE_STATUSES = frozenset({"paid", "open"})
 EXTENDED_STATUSES = frozenset({"active", "past_due"})
-# shared_rules.md: "Changed": |MRR(M) - MRR(M-1)| >= 1e-6.
+# docs/decisions.md, D1: a change is |MRR(M) - MRR(M-1)| >= 1e-6.
 CHANGE_EPSILON = Fraction(1, 10**6)
 ZERO = Fraction(0)
 
 
 class MissingFxRate(ValueError):
-    """kpi_definitions.md: a currency or date with no rate is an error, never
+    """docs/kpi_definitions.md: a currency or date with no rate is an error, never
     a silent zero or a silent 1:1."""
 
 
@@ -63,13 +63,13 @@ def month_series(first: date, last: date) -> list[date]:
 
 def month_boundary(month: date) -> datetime:
     """B = the first instant of month M+1: the instant whose coverage defines
-    MRR at month M (kpi_definitions.md, "MRR at a month")."""
+    MRR at month M (docs/kpi_definitions.md, "MRR at a month")."""
     nxt = add_months(month, 1)
     return datetime(nxt.year, nxt.month, 1)
 
 
 # --------------------------------------------------------------------------
-# As-of date (kpi_definitions.md "As-of date"; shared_rules.md "As-of date")
+# As-of date (docs/kpi_definitions.md "As-of date"; docs/decisions.md, D18)
 # --------------------------------------------------------------------------
 
 
@@ -174,7 +174,7 @@ class Piece:
 
 
 def eligible_lines(staged: StagedRaw) -> list[EligibleLine]:
-    """shared_rules.md "Eligible lines": staged line items of staged invoices
+    """int_subscription_periods (docs/kpi_definitions.md): staged line items of staged invoices
     with status ``paid`` or ``open``, ``line_type = 'subscription'`` (one-off
     ``invoiceitem`` lines and taxes are never MRR), with a subscription id.
     Lines without a service period cannot be placed in time and are skipped.
@@ -281,7 +281,7 @@ class Segment:
 
 
 def segments_of_subscription(pieces: list[Piece]) -> list[Segment]:
-    """shared_rules.md "Segments of a subscription": pieces grouped by start
+    """docs/decisions.md, D3: pieces grouped by start
     instant add up; group i is in effect on [start_i, min(max end of group i,
     start of group i+1)); empty segments are dropped. (So the old rate ends
     where a positive proration starts the new one.)"""
@@ -379,7 +379,7 @@ def first_paying_month(history: dict[date, Fraction]) -> date | None:
 
 
 def classify(previous: Fraction, current: Fraction, paid_before: bool) -> tuple[str, Fraction]:
-    """MRR movement of one customer, month M against M-1 (kpi_definitions.md,
+    """MRR movement of one customer, month M against M-1 (docs/kpi_definitions.md,
     "MRR movements"); differences under 1e-6 are ``unchanged`` with 0."""
     was_paying, is_paying = previous > 0, current > 0
     if not was_paying and is_paying:
