@@ -24,16 +24,6 @@
     {{ return(raw_row_number_by_load_column()) }}
 {%- endmacro %}
 
-{#- BigQuery's PERCENTILE_CONT is an analytic function only (no WITHIN GROUP): the exact median of
-    the group, over its values gathered in an array. -#}
-{% macro bigquery__median(expression) -%}
-    (
-        select percentile_cont(median_value, 0.5) over ()
-        from unnest(array_agg({{ expression }} ignore nulls)) as median_value
-        limit 1
-    )
-{%- endmacro %}
-
 {#- dbt's default builds the series from power(2, n), a FLOAT64 on BigQuery, and INTERVAL takes
     an INT64: the models add generated_number days or months to dates. -#}
 {% macro bigquery__generate_series(upper_bound) -%}

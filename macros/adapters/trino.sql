@@ -25,22 +25,6 @@
     {{ return(raw_row_number_by_load_column()) }}
 {%- endmacro %}
 
-{#- Trino has no PERCENTILE_CONT nor MEDIAN (approx_percentile only): the exact median from the
-    group's sorted values, the mean of the two middle ones for an even count. Integer division
-    of the positions is meant here; the values are averaged as doubles. -#}
-{% macro trino__median(expression) -%}
-    case when count({{ expression }}) > 0 then (
-        cast(element_at(
-            array_sort(array_agg({{ expression }}) filter (where {{ expression }} is not null)),
-            (count({{ expression }}) + 1) / 2
-        ) as double)
-        + cast(element_at(
-            array_sort(array_agg({{ expression }}) filter (where {{ expression }} is not null)),
-            (count({{ expression }}) + 2) / 2
-        ) as double)
-    ) / 2 end
-{%- endmacro %}
-
 {#- dbt's default builds the series from power(2, n), a DOUBLE on Trino, and date_add takes a
     BIGINT: the models add generated_number days or months to dates. Trino's sequence() stops at
     10,000 entries, so thousands x units. -#}

@@ -26,16 +26,6 @@
     end
 {%- endmacro %}
 
-{#- First day of the month of a date or timestamp, as a date on every adapter. -#}
-{% macro month_of(expression) -%}
-    cast({{ dbt.date_trunc('month', expression) }} as date)
-{%- endmacro %}
-
-{#- A date `months` months after a month (first day), as a date. -#}
-{% macro add_months(months, month) -%}
-    cast({{ dbt.dateadd('month', months, month) }} as date)
-{%- endmacro %}
-
 {#- The rate that converts an amount in `currency` to the reporting currency, given the joined
     daily rate: 1 for the reporting currency itself (it needs no fx row), else the rate, which
     is null when finance has no rate for that day (tests report it; never a silent 1:1). -#}

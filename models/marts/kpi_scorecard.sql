@@ -1,45 +1,11 @@
 -- Every headline KPI in one long table, the way a RevOps review reads them: value, change,
--- baseline, target, attainment and whether it is on track.
+-- baseline, target, attainment and whether it is on track. Where each KPI is read is written
+-- once, in macros/scorecard.sql; its name, department, direction and unit in `kpi_catalog`.
+
 with
 
 mrr as (
     select * from {{ ref('kpi_mrr') }}
-),
-
-arr as (
-    select * from {{ ref('kpi_arr') }}
-),
-
-arpu as (
-    select * from {{ ref('kpi_arpu') }}
-),
-
-churn as (
-    select * from {{ ref('kpi_churn_rate') }}
-),
-
-retention as (
-    select * from {{ ref('kpi_retention_rate') }}
-),
-
-funnel as (
-    select * from {{ ref('kpi_funnel_conversion') }}
-),
-
-velocity as (
-    select * from {{ ref('kpi_sales_velocity') }}
-),
-
-cycle as (
-    select * from {{ ref('kpi_sales_cycle_length') }}
-),
-
-cac as (
-    select * from {{ ref('kpi_cac') }}
-),
-
-lifetime_value as (
-    select * from {{ ref('kpi_customer_lifetime_value') }}
 ),
 
 kpi_catalog as (
@@ -54,30 +20,35 @@ reporting_period as (
     select * from {{ ref('int_reporting_period') }}
 ),
 
--- The funnel KPI of a month: the latest lead cohort mature by the month's end (the as-of instant
--- in the as-of month), read within the conversion window. A younger cohort has not had the time
--- to convert, and its rate would read as a fall every month.
-mature_funnel_cohorts as (
+monthly_values as (
+    {{ scorecard_values() }}
+),
+
+cohort_values as (
+    {{ scorecard_values(cohorts=true) }}
+),
+
+-- A cohort KPI in a month reads the latest cohort mature by the month's end (the as-of instant
+-- in the as-of month), within the conversion window. A younger cohort has not had the time to
+-- convert, and its rate would read as a fall every month.
+cohort_candidates as (
     select
         mrr.month,
-        funnel.cohort_month,
-        funnel.conversion_rate_within_window,
+        cohort_values.kpi,
+        cohort_values.cohort_month,
+        cohort_values.kpi_value,
         row_number() over (
-            partition by mrr.month
-            order by funnel.cohort_month desc
+            partition by mrr.month, cohort_values.kpi
+            order by cohort_values.cohort_month desc
         ) as recency_rank
     from mrr
     cross join reporting_period
-    inner join funnel
-        on
-            funnel.channel = 'all'
-            and funnel.from_stage = 'lead'
-            and funnel.to_stage = 'customer'
-            and {{ funnel_cohort_is_mature(
-                'funnel.cohort_month',
-                'least(cast(' ~ add_months(1, 'mrr.month') ~ ' as '
-                ~ api.Column.translate_type('timestamp') ~ '), reporting_period.cutoff_at)'
-            ) }}
+    inner join cohort_values
+        on {{ funnel_cohort_is_mature(
+            'cohort_values.cohort_month',
+            'least(cast(' ~ add_months(1, 'mrr.month') ~ ' as '
+            ~ api.Column.translate_type('timestamp') ~ '), reporting_period.cutoff_at)'
+        ) }}
 ),
 
 -- One row per month and KPI, for every revenue month (a KPI without activity is null).
@@ -85,49 +56,17 @@ kpi_values as (
     select
         mrr.month,
         kpi_catalog.kpi,
-        case kpi_catalog.kpi
-            when 'mrr' then cast(mrr.ending_mrr as {{ type_double() }})
-            when 'arr' then cast(arr.arr as {{ type_double() }})
-            when 'net_new_mrr' then cast(mrr.net_new_mrr as {{ type_double() }})
-            when 'arpu' then cast(arpu.arpu as {{ type_double() }})
-            when 'logo_churn_rate' then churn.logo_churn_rate
-            when 'gross_mrr_churn_rate' then churn.gross_mrr_churn_rate
-            when 'gross_revenue_retention' then retention.gross_revenue_retention
-            when 'net_revenue_retention' then retention.net_revenue_retention
-            when 'lead_to_customer_conversion_rate'
-                then mature_funnel_cohorts.conversion_rate_within_window
-            when 'win_rate' then velocity.win_rate
-            when 'sales_cycle_days' then cycle.avg_sales_cycle_days
-            when 'sales_velocity' then cast(velocity.sales_velocity as {{ type_double() }})
-            when 'blended_cac' then cast(cac.cac as {{ type_double() }})
-            when 'ltv' then cast(lifetime_value.ltv as {{ type_double() }})
-            when 'ltv_to_cac_ratio' then lifetime_value.ltv_to_cac_ratio
-            when 'cac_payback_months' then lifetime_value.cac_payback_months
-        end as kpi_value,
-        case
-            when kpi_catalog.kpi = 'lead_to_customer_conversion_rate'
-                then mature_funnel_cohorts.cohort_month
-        end as cohort_month
+        coalesce(monthly_values.kpi_value, cohort_candidates.kpi_value) as kpi_value,
+        cohort_candidates.cohort_month
     from mrr
     cross join kpi_catalog
-    left join arr
-        on mrr.month = arr.month
-    left join arpu
-        on mrr.month = arpu.month
-    left join churn
-        on mrr.month = churn.month
-    left join retention
-        on mrr.month = retention.month
-    left join mature_funnel_cohorts
-        on mrr.month = mature_funnel_cohorts.month and mature_funnel_cohorts.recency_rank = 1
-    left join velocity
-        on mrr.month = velocity.month and velocity.pipeline = 'all'
-    left join cycle
-        on mrr.month = cycle.month and cycle.pipeline = 'all'
-    left join cac
-        on mrr.month = cac.month and cac.channel = 'all'
-    left join lifetime_value
-        on mrr.month = lifetime_value.month
+    left join monthly_values
+        on mrr.month = monthly_values.month and kpi_catalog.kpi = monthly_values.kpi
+    left join cohort_candidates
+        on
+            mrr.month = cohort_candidates.month
+            and kpi_catalog.kpi = cohort_candidates.kpi
+            and cohort_candidates.recency_rank = 1
 ),
 
 -- The baseline: the mean of the KPI's first three reported months (months with a value).
