@@ -10,9 +10,28 @@
     nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
-{#- Accepts `YYYY-MM-DD HH:MM:SS`, a `T` separator, a trailing `Z` (all UTC) or a bare date. -#}
+{#- Accepts `YYYY-MM-DD HH:MM:SS`, a `T` separator, a trailing `Z` (UTC), a UTC offset after
+    the time (`-05:00`, `+0530`, `+05`) or a bare date; returns the UTC instant. safe_parse reads
+    the local time and ignores an offset on every engine; the offset is then subtracted here, in
+    portable SQL (so `2024-01-31 23:30:00-05:00` is 2024-02-01 04:30 UTC). Only values with a
+    sign after the time pay for it. An offset beyond +-14:59 is unparseable. -#}
 {% macro parse_timestamp(column) -%}
-    {{ safe_parse("replace(replace(" ~ clean_text(column) ~ ", 'T', ' '), 'Z', '')", 'timestamp') }}
+    {%- set text = "replace(replace(" ~ clean_text(column) ~ ", 'T', ' '), 'Z', '')" -%}
+    {%- set offset = "replace(regexp_replace(" ~ text ~ ", '^.* [0-9:.]*', ''), ':', '')" -%}
+    {%- set offset_hours = safe_parse("substring(" ~ offset ~ ", 2, 2)", 'integer') -%}
+    {%- set offset_minutes = "coalesce(" ~ safe_parse("substring(" ~ offset ~ ", 4, 2)", 'integer')
+        ~ ", 0)" -%}
+    case
+        when not ({{ text }} like '% %+%' or {{ text }} like '% %-%')
+            then {{ safe_parse(text, 'timestamp') }}
+        when {{ offset_hours }} <= 14 and {{ offset_minutes }} < 60
+            then {{ dbt.dateadd(
+                'minute',
+                "(case when " ~ offset ~ " like '-%' then 1 else -1 end) * ("
+                    ~ offset_hours ~ " * 60 + " ~ offset_minutes ~ ")",
+                safe_parse(text, 'timestamp'),
+            ) }}
+    end
 {%- endmacro %}
 
 {% macro parse_date(column) -%}

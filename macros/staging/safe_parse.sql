@@ -4,7 +4,8 @@
     one bad raw value failed the whole staging model. `kind` is timestamp, date, integer or decimal.
     DuckDB and Postgres first check the value's shape, so both accept exactly the same spellings
     (no `1.5` or `1e3` as an integer, no `infinity`, `now`, `epoch` or `NaN`, no time in a date;
-    a UTC offset, as typed Parquet timestamps render, is accepted and ignored by both). -#}
+    a UTC offset, as typed Parquet timestamps render, is accepted and ignored here by every
+    engine: parse_timestamp converts it to UTC). -#}
 {% macro safe_parse(text_expression, kind) -%}
     {{ return(adapter.dispatch('safe_parse', 'revops_warehouse')(text_expression, kind)) }}
 {%- endmacro %}
