@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'invoice_line_items') }}
+    from {{ raw_table('raw_billing', 'invoice_line_items') }}
 ),
 
 invoices as (

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'prices') }}
+    from {{ raw_table('raw_billing', 'prices') }}
 ),
 
 currencies as (

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'contacts') }}
+    from {{ raw_table('raw_crm', 'contacts') }}
 ),
 
 lifecycle_stages as (

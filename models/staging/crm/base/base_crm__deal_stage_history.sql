@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'deal_stage_history') }}
+    from {{ raw_table('raw_crm', 'deal_stage_history') }}
 ),
 
 deal_stages as (

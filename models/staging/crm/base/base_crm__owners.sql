@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'owners') }}
+    from {{ raw_table('raw_crm', 'owners') }}
 ),
 
 typed as (

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_finance', 'expenses') }}
+    from {{ raw_table('raw_finance', 'expenses') }}
 ),
 
 currencies as (

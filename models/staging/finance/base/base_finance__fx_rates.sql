@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_finance', 'fx_rates') }}
+    from {{ raw_table('raw_finance', 'fx_rates') }}
 ),
 
 currencies as (
