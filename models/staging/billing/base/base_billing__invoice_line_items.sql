@@ -52,6 +52,7 @@ staged_subscriptions as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('line_item_id') }} as line_item_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('subscription_id') }} as subscription_id,

@@ -42,6 +42,7 @@ staged_subscriptions as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('subscription_id') }} as subscription_id,

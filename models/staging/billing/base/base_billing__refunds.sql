@@ -31,6 +31,7 @@ staged_invoices as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('refund_id') }} as refund_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ parse_integer('amount') }} as amount_minor,

@@ -11,6 +11,7 @@ source as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('company_id') }} as company_id,
         {{ clean_text('name') }} as company_name,
         lower({{ clean_text('domain') }}) as website_domain,

@@ -19,6 +19,7 @@ channels as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('contact_id') }} as contact_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('first_name') }} as first_name,

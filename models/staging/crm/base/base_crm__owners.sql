@@ -11,6 +11,7 @@ source as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('owner_id') }} as owner_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('first_name') }} as first_name,

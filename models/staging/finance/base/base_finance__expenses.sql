@@ -19,6 +19,7 @@ channels as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('expense_id') }} as expense_id,
         {{ parse_date('incurred_on') }} as incurred_date,
         lower({{ clean_text('department') }}) as department,

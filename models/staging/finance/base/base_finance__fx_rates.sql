@@ -16,6 +16,7 @@ currencies as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ parse_date('rate_date') }} as rate_date,
         {{ parse_currency('currency') }} as currency,
         {{ parse_decimal('rate_to_usd') }} as rate_to_usd,
