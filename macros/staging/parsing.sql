@@ -27,8 +27,8 @@
         when {{ offset_hours }} <= 14 and {{ offset_minutes }} < 60
             then {{ dbt.dateadd(
                 'minute',
-                "(case when " ~ offset ~ " like '-%' then 1 else -1 end) * ("
-                    ~ offset_hours ~ " * 60 + " ~ offset_minutes ~ ")",
+                "((case when " ~ offset ~ " like '-%' then 1 else -1 end) * ("
+                    ~ offset_hours ~ " * 60 + " ~ offset_minutes ~ "))",
                 safe_parse(text, 'timestamp'),
             ) }}
     end
