@@ -19,11 +19,12 @@
     {{ exceptions.raise_compiler_error("safe_parse: unknown kind " ~ kind) }}
 {%- endmacro %}
 
-{#- The accepted shape of each kind, a regular expression (POSIX and RE2 alike). -#}
+{#- The accepted shape of each kind, a regular expression (POSIX and RE2 alike). A UTC offset
+    is at most 14:59. -#}
 {% macro safe_parse_shape(kind) -%}
     {%- set shapes = {
         'timestamp': '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'
-            ~ '( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([+-][0-9]{2}(:?[0-9]{2})?)?)?$',
+            ~ '( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$',
         'date': '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$',
         'integer': '^[+-]?[0-9]+([.]0*)?$',
         'decimal': '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$',
