@@ -272,3 +272,35 @@ def test_the_bi_role_reads_no_personal_data_column(pg: Any, bi: Any) -> None:
 )
 def test_the_bi_role_cannot_write(bi: Any, statement: str) -> None:
     assert attempt(bi, statement) == INSUFFICIENT_PRIVILEGE, statement
+
+
+def test_preflight_names_every_missing_table_and_column(
+    pg_env: dict[str, str], pg: Any, tmp_path: Path
+) -> None:
+    """The pre-flight reads warehouse tables through the catalog (information_schema): a raw
+    billing schema without refunds and with line items lacking quantity and amount stops the
+    build before any model, with one message naming them all."""
+    schema = "raw_preflight_billing"
+    with pg.cursor() as cursor:
+        cursor.execute(f"drop schema if exists {schema} cascade; create schema {schema}")
+        for table in ("customers", "prices", "subscriptions", "invoices", "invoice_line_items"):
+            cursor.execute(f"create table {schema}.{table} as select * from raw_billing.{table} limit 0")
+        cursor.execute(f"alter table {schema}.invoice_line_items drop column quantity, drop column amount")
+    try:
+        dbt_vars = {"raw_loaded_at_column": "_loaded_at", "raw_billing_schema": schema,
+                    "bi_reader_role": pg_env["POSTGRES_BI_USER"]}
+        run = run_dbt(
+            ["build", "--vars", json.dumps(dbt_vars)],
+            tmp_path / "unused.duckdb",
+            tmp_path / "target",
+            extra_env={**pg_env, "DBT_TARGET": "postgres",
+                       "DBT_PROFILES_DIR": str(postgres_profiles_dir(tmp_path / "profiles"))},
+        )
+    finally:
+        with pg.cursor() as cursor:
+            cursor.execute(f"drop schema if exists {schema} cascade")
+    assert run.returncode != 0
+    assert run.output.count("The raw data does not match the raw data contract") == 1
+    assert f"{schema}.invoice_line_items: missing required columns quantity, amount\n" in run.output
+    assert f"{schema}.refunds: not found\n" in run.output
+    assert "START sql" not in run.output

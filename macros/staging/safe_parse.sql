@@ -4,7 +4,8 @@
     one bad raw value failed the whole staging model. `kind` is timestamp, date, integer or decimal.
     DuckDB and Postgres first check the value's shape, so both accept exactly the same spellings
     (no `1.5` or `1e3` as an integer, no `infinity`, `now`, `epoch` or `NaN`, no time in a date;
-    a UTC offset, as typed Parquet timestamps render, is accepted and ignored by both). -#}
+    a UTC offset, as typed Parquet timestamps render, is accepted and ignored here by every
+    engine: parse_timestamp converts it to UTC). -#}
 {% macro safe_parse(text_expression, kind) -%}
     {{ return(adapter.dispatch('safe_parse', 'revops_warehouse')(text_expression, kind)) }}
 {%- endmacro %}
@@ -18,11 +19,12 @@
     {{ exceptions.raise_compiler_error("safe_parse: unknown kind " ~ kind) }}
 {%- endmacro %}
 
-{#- The accepted shape of each kind, a regular expression (POSIX and RE2 alike). -#}
+{#- The accepted shape of each kind, a regular expression (POSIX and RE2 alike). A UTC offset
+    is at most 14:59. -#}
 {% macro safe_parse_shape(kind) -%}
     {%- set shapes = {
         'timestamp': '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'
-            ~ '( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([+-][0-9]{2}(:?[0-9]{2})?)?)?$',
+            ~ '( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?([+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$',
         'date': '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$',
         'integer': '^[+-]?[0-9]+([.]0*)?$',
         'decimal': '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$',

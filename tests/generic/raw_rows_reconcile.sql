@@ -1,4 +1,5 @@
-{#- Nothing is lost between a raw table and staging: raw rows = staged rows (this model) +
+{#- Nothing is lost between a raw table and staging: raw rows (read or rejected by the CSV
+    reader) = staged rows (this model) +
     quarantined rows (in the source's quarantine model, for this table) + expected removals
     (superseded duplicates and test-mode rows, as the base model records them).
     Returns one row with every count when the identity does not hold. -#}
@@ -6,8 +7,12 @@
 
     with
 
+    -- The rows the reader returned, plus the lines it rejected (ragged CSV rows, recorded by the
+    -- base model with their file and line): those count as raw rows that were quarantined.
     raw_rows as (
-        select count(*) as row_count from {{ raw_relation }}
+        select
+            (select count(*) from {{ raw_relation }})
+            + (select count(*) from {{ base_model }} where raw_line is not null) as row_count
     ),
 
     staged_rows as (

@@ -31,6 +31,8 @@ quarantined as (
         'customers' as source_table,
         customer_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from customers
     where row_status = 'quarantined'
@@ -41,6 +43,8 @@ quarantined as (
         'prices' as source_table,
         price_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from prices
     where row_status = 'quarantined'
@@ -51,6 +55,8 @@ quarantined as (
         'subscriptions' as source_table,
         subscription_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from subscriptions
     where row_status = 'quarantined'
@@ -61,6 +67,8 @@ quarantined as (
         'invoices' as source_table,
         invoice_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from invoices
     where row_status = 'quarantined'
@@ -71,6 +79,8 @@ quarantined as (
         'invoice_line_items' as source_table,
         line_item_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from invoice_line_items
     where row_status = 'quarantined'
@@ -81,6 +91,8 @@ quarantined as (
         'refunds' as source_table,
         refund_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from refunds
     where row_status = 'quarantined'

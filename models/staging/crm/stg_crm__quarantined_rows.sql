@@ -27,6 +27,8 @@ quarantined as (
         'contacts' as source_table,
         contact_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from contacts
     where row_status = 'quarantined'
@@ -37,6 +39,8 @@ quarantined as (
         'companies' as source_table,
         company_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from companies
     where row_status = 'quarantined'
@@ -47,6 +51,8 @@ quarantined as (
         'deals' as source_table,
         deal_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from deals
     where row_status = 'quarantined'
@@ -57,6 +63,8 @@ quarantined as (
         'deal_stage_history' as source_table,
         deal_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from deal_stage_history
     where row_status = 'quarantined'
@@ -67,6 +75,8 @@ quarantined as (
         'owners' as source_table,
         owner_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from owners
     where row_status = 'quarantined'

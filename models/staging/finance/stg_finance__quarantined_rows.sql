@@ -15,6 +15,8 @@ quarantined as (
         'expenses' as source_table,
         expense_id as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from expenses
     where row_status = 'quarantined'
@@ -26,6 +28,8 @@ quarantined as (
         {{ dbt.concat(["currency", "'|'", dbt.safe_cast("rate_date", dbt.type_string())]) }}
             as record_key,
         raw_row_number,
+        raw_file,
+        raw_line,
         quarantine_reason
     from fx_rates
     where row_status = 'quarantined'

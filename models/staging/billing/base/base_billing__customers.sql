@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'customers') }}
+    from {{ raw_table('raw_billing', 'customers') }}
 ),
 
 currencies as (
@@ -16,6 +16,7 @@ currencies as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('name') }} as customer_name,

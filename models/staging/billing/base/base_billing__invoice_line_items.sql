@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'invoice_line_items') }}
+    from {{ raw_table('raw_billing', 'invoice_line_items') }}
 ),
 
 invoices as (
@@ -52,6 +52,7 @@ staged_subscriptions as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('line_item_id') }} as line_item_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('subscription_id') }} as subscription_id,

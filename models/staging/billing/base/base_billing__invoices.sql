@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'invoices') }}
+    from {{ raw_table('raw_billing', 'invoices') }}
 ),
 
 customers as (
@@ -42,6 +42,7 @@ staged_subscriptions as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('subscription_id') }} as subscription_id,

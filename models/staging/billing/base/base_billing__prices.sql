@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'prices') }}
+    from {{ raw_table('raw_billing', 'prices') }}
 ),
 
 currencies as (
@@ -15,6 +15,7 @@ currencies as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('price_id') }} as price_id,
         {{ clean_text('product_id') }} as product_id,
         {{ clean_text('product_name') }} as product_name,

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'refunds') }}
+    from {{ raw_table('raw_billing', 'refunds') }}
 ),
 
 invoices as (
@@ -31,6 +31,7 @@ staged_invoices as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('refund_id') }} as refund_id,
         {{ clean_text('invoice_id') }} as invoice_id,
         {{ parse_integer('amount') }} as amount_minor,

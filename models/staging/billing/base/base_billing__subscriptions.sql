@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_billing', 'subscriptions') }}
+    from {{ raw_table('raw_billing', 'subscriptions') }}
 ),
 
 customers as (
@@ -28,6 +28,7 @@ staged_customers as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('subscription_id') }} as subscription_id,
         {{ clean_text('customer_id') }} as customer_id,
         lower({{ clean_text('status') }}) as status,

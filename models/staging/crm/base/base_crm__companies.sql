@@ -5,12 +5,13 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'companies') }}
+    from {{ raw_table('raw_crm', 'companies') }}
 ),
 
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('company_id') }} as company_id,
         {{ clean_text('name') }} as company_name,
         lower({{ clean_text('domain') }}) as website_domain,

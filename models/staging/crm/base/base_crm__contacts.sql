@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'contacts') }}
+    from {{ raw_table('raw_crm', 'contacts') }}
 ),
 
 lifecycle_stages as (
@@ -19,6 +19,7 @@ channels as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('contact_id') }} as contact_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('first_name') }} as first_name,

@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'deal_stage_history') }}
+    from {{ raw_table('raw_crm', 'deal_stage_history') }}
 ),
 
 deal_stages as (
@@ -20,6 +20,7 @@ staged_deals as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('deal_id') }} as deal_id,
         lower({{ clean_text('deal_stage') }}) as deal_stage,
         {{ parse_timestamp('entered_at') }} as entered_at,

@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'deals') }}
+    from {{ raw_table('raw_crm', 'deals') }}
 ),
 
 deal_stages as (
@@ -19,6 +19,7 @@ currencies as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('deal_id') }} as deal_id,
         {{ clean_text('company_id') }} as company_id,
         {{ clean_text('owner_id') }} as owner_id,

@@ -5,12 +5,13 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_crm', 'owners') }}
+    from {{ raw_table('raw_crm', 'owners') }}
 ),
 
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('owner_id') }} as owner_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('first_name') }} as first_name,

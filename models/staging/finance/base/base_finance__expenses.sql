@@ -5,7 +5,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_finance', 'expenses') }}
+    from {{ raw_table('raw_finance', 'expenses') }}
 ),
 
 currencies as (
@@ -19,6 +19,7 @@ channels as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ clean_text('expense_id') }} as expense_id,
         {{ parse_date('incurred_on') }} as incurred_date,
         lower({{ clean_text('department') }}) as department,

@@ -6,7 +6,7 @@ source as (
     select
         *,
         {{ raw_row_number() }} as raw_row_number
-    from {{ source('raw_finance', 'fx_rates') }}
+    from {{ raw_table('raw_finance', 'fx_rates') }}
 ),
 
 currencies as (
@@ -16,6 +16,7 @@ currencies as (
 typed as (
     select
         raw_row_number,
+        {{ rejected_line_columns() }},
         {{ parse_date('rate_date') }} as rate_date,
         {{ parse_currency('currency') }} as currency,
         {{ parse_decimal('rate_to_usd') }} as rate_to_usd,
