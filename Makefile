@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make build   venv + pinned install + the warehouse on DuckDB from the demo data
-#   make test    every check: sqlfluff lint, dbt build (data + unit tests) on a test database, pytest
+#   make test    every check: ruff and sqlfluff lint, dbt build (data + unit tests) on a test
+#                database, pytest
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -26,7 +27,7 @@ LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
-	@echo "make test       sqlfluff lint + dbt build on a test database + pytest python_checks (PostgreSQL included)"
+	@echo "make test       ruff + sqlfluff lint, dbt build on a test database, pytest python_checks (PostgreSQL included)"
 	@echo "make demo-data  regenerate data/demo (byte for byte)"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
 	@echo "make report     target/kpi_report.html from the published warehouse"
@@ -60,6 +61,8 @@ test: lint dbt-test chromium
 
 lint: $(STAMP)
 	mkdir -p target
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses
 
 dbt-test: $(STAMP)

@@ -40,9 +40,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -54,7 +55,14 @@ TARGET_10X_RATIO = 12.0
 TARGET_DAILY_SHARE = 0.10
 TABLES = {
     "crm": ("contacts", "companies", "deals", "deal_stage_history", "owners"),
-    "billing": ("customers", "prices", "subscriptions", "invoices", "invoice_line_items", "refunds"),
+    "billing": (
+        "customers",
+        "prices",
+        "subscriptions",
+        "invoices",
+        "invoice_line_items",
+        "refunds",
+    ),
     "finance": ("expenses", "fx_rates"),
 }
 DATA_KEY_FILE = "bench_key.json"
@@ -114,7 +122,9 @@ class Detail:
     slowest: list[tuple[str, float]] = field(default_factory=list)
     marts: dict[str, int] = field(default_factory=dict)
     tests_s: float = 0.0
-    layers: dict[str, list[float]] = field(default_factory=dict)  # layer -> [models s, tests s, tests]
+    layers: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # layer -> [models s, tests s, tests]
     tested: list[tuple[str, float, int]] = field(default_factory=list)  # model, its tests' s, tests
 
 
@@ -155,14 +165,17 @@ def tree_rss_mib(root: int) -> float:
     return sum(rss_kib(pid) for pid in descendants(root)) / 1024
 
 
-def run_measured(command: Sequence[str], env: dict[str, str], log: Path, poll_s: float = 0.2,
-                 cwd: Path = REPO) -> Measured:
+def run_measured(
+    command: Sequence[str], env: dict[str, str], log: Path, poll_s: float = 0.2, cwd: Path = REPO
+) -> Measured:
     """Runs ``command`` (output to ``log``), polling the RSS of its process tree; CPU time and
     the largest single-process RSS from wait4's rusage of that command alone."""
     log.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            list(command), cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
         peak = 0.0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -173,8 +186,13 @@ def run_measured(command: Sequence[str], env: dict[str, str], log: Path, poll_s:
     wall = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)
     peak = max(peak, usage.ru_maxrss / 1024)  # KiB on Linux
-    return Measured(process.returncode, wall, usage.ru_utime + usage.ru_stime, peak,
-                    log.read_text(encoding="utf-8", errors="replace"))
+    return Measured(
+        process.returncode,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        peak,
+        log.read_text(encoding="utf-8", errors="replace"),
+    )
 
 
 # --------------------------------------------------------------------------- data
@@ -185,7 +203,11 @@ def data_key(customers: int, seed: int, months: int) -> dict[str, Any]:
 
 
 def raw_files(folder: Path, extension: str = "parquet") -> list[Path]:
-    return [folder / source / f"{table}.{extension}" for source, tables in TABLES.items() for table in tables]
+    return [
+        folder / source / f"{table}.{extension}"
+        for source, tables in TABLES.items()
+        for table in tables
+    ]
 
 
 def data_is_reusable(folder: Path, key: dict[str, Any]) -> bool:
@@ -199,15 +221,36 @@ def generate_data(folder: Path, key: dict[str, Any], workers: int) -> Measured:
     """Generates into ``<folder>.tmp`` then renames it, so a half-written set is never reused."""
     scratch = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(scratch, ignore_errors=True)
-    command = [sys.executable, "-m", "generator.raw_data", "--out", str(scratch), "--quiet",
-               "--customers", str(key["customers"]), "--seed", str(key["seed"]),
-               "--months", str(key["months"]), "--format", "parquet", "--workers", str(workers)]
-    result = run_measured(command, dict(os.environ), folder.with_name(folder.name + ".generate.log"))
+    command = [
+        sys.executable,
+        "-m",
+        "generator.raw_data",
+        "--out",
+        str(scratch),
+        "--quiet",
+        "--customers",
+        str(key["customers"]),
+        "--seed",
+        str(key["seed"]),
+        "--months",
+        str(key["months"]),
+        "--format",
+        "parquet",
+        "--workers",
+        str(workers),
+    ]
+    result = run_measured(
+        command, dict(os.environ), folder.with_name(folder.name + ".generate.log")
+    )
     if result.returncode != 0:
         raise RuntimeError(f"generator failed:\n{result.output[-3000:]}")
-    marker = {"key": key, "seconds": round(result.wall_s, 2), "cpu_seconds": round(result.cpu_s, 2),
-              "peak_mib": round(result.peak_mib, 1),
-              "generator_sources": generator_fingerprint()}
+    marker = {
+        "key": key,
+        "seconds": round(result.wall_s, 2),
+        "cpu_seconds": round(result.cpu_s, 2),
+        "peak_mib": round(result.peak_mib, 1),
+        "generator_sources": generator_fingerprint(),
+    }
     (scratch / DATA_KEY_FILE).write_text(json.dumps(marker, indent=1) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     scratch.rename(folder)
@@ -220,7 +263,9 @@ def generator_fingerprint() -> str:
     return ",".join(parts)
 
 
-def ensure_data(folder: Path, key: dict[str, Any], workers: int, regenerate: bool, result: RunResult) -> None:
+def ensure_data(
+    folder: Path, key: dict[str, Any], workers: int, regenerate: bool, result: RunResult
+) -> None:
     if not regenerate and data_is_reusable(folder, key):
         marker = json.loads((folder / DATA_KEY_FILE).read_text())
         result.generated = "reused"
@@ -258,8 +303,10 @@ def floor_seconds(folder: Path, extension: str = "parquet") -> tuple[float, int]
     with duckdb.connect() as connection:
         for path in raw_files(folder, extension):
             source = read_expression(path, extension)
-            columns = [row[0] for row in connection.execute(f"describe select * from {source}").fetchall()]
-            lengths = " + ".join(f"coalesce(sum(length(\"{column}\")), 0)" for column in columns)
+            columns = [
+                row[0] for row in connection.execute(f"describe select * from {source}").fetchall()
+            ]
+            lengths = " + ".join(f'coalesce(sum(length("{column}")), 0)' for column in columns)
             count, _ = connection.execute(f"select count(*), {lengths} from {source}").fetchone()
             rows += int(count)
     return time.perf_counter() - began, rows
@@ -310,14 +357,20 @@ def status_summary(results: list[dict[str, Any]]) -> str:
 
 
 def slowest_models(results: list[dict[str, Any]], top: int = 8) -> list[tuple[str, float]]:
-    models = [(r["unique_id"].split(".")[-1], float(r.get("execution_time") or 0.0))
-              for r in results if str(r.get("unique_id", "")).startswith("model.")]
+    models = [
+        (r["unique_id"].split(".")[-1], float(r.get("execution_time") or 0.0))
+        for r in results
+        if str(r.get("unique_id", "")).startswith("model.")
+    ]
     return sorted(models, key=lambda item: -item[1])[:top]
 
 
 def tests_seconds(results: list[dict[str, Any]]) -> float:
-    return sum(float(r.get("execution_time") or 0.0) for r in results
-               if str(r.get("unique_id", "")).startswith(("test.", "unit_test.")))
+    return sum(
+        float(r.get("execution_time") or 0.0)
+        for r in results
+        if str(r.get("unique_id", "")).startswith(("test.", "unit_test."))
+    )
 
 
 LAYER_RANK = {"source": 0, "staging": 1, "intermediate": 2, "marts": 3}
@@ -340,11 +393,16 @@ def tested_model(test: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> str 
     return models[0] if models else None
 
 
-def time_by_layer(manifest: dict[str, Any], results: list[dict[str, Any]]
-                  ) -> tuple[dict[str, list[float]], list[tuple[str, float, int]]]:
+def time_by_layer(
+    manifest: dict[str, Any], results: list[dict[str, Any]]
+) -> tuple[dict[str, list[float]], list[tuple[str, float, int]]]:
     """Model seconds and test seconds (and counts) by layer of the model built or tested, and
     the models whose tests take longest: the data tests of a view re-run its whole chain."""
-    nodes = {**manifest.get("sources", {}), **manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    nodes = {
+        **manifest.get("sources", {}),
+        **manifest.get("nodes", {}),
+        **manifest.get("unit_tests", {}),
+    }
     model_ids = {node.get("name"): uid for uid, node in nodes.items() if uid.startswith("model.")}
     layers: dict[str, list[float]] = {}
     tested: dict[str, list[float]] = {}
@@ -355,7 +413,11 @@ def time_by_layer(manifest: dict[str, Any], results: list[dict[str, Any]]
         if uid.startswith("model."):
             layers.setdefault(node_layer(node), [0.0, 0.0, 0])[0] += seconds
         elif uid.startswith(("test.", "unit_test.")):
-            subject = model_ids.get(node.get("model")) if uid.startswith("unit_test.") else tested_model(node, nodes)
+            subject = (
+                model_ids.get(node.get("model"))
+                if uid.startswith("unit_test.")
+                else tested_model(node, nodes)
+            )
             layer = node_layer(nodes.get(str(subject), {})) if subject else "other"
             entry = layers.setdefault(layer, [0.0, 0.0, 0])
             entry[1] += seconds
@@ -364,7 +426,9 @@ def time_by_layer(manifest: dict[str, Any], results: list[dict[str, Any]]
                 pair = tested.setdefault(str(subject).split(".")[-1], [0.0, 0])
                 pair[0] += seconds
                 pair[1] += 1
-    ranked = sorted(((name, s, int(n)) for name, (s, n) in tested.items()), key=lambda item: -item[1])
+    ranked = sorted(
+        ((name, s, int(n)) for name, (s, n) in tested.items()), key=lambda item: -item[1]
+    )
     return layers, ranked
 
 
@@ -379,22 +443,35 @@ def mart_rows(warehouse: Path) -> dict[str, int]:
     if not warehouse.exists():
         return {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        names = [row[0] for row in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by table_name").fetchall()]
-        return {name: int(connection.execute(f'select count(*) from marts."{name}"').fetchone()[0])
-                for name in names}
+        names = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by table_name"
+            ).fetchall()
+        ]
+        return {
+            name: int(connection.execute(f'select count(*) from marts."{name}"').fetchone()[0])
+            for name in names
+        }
 
 
 def duckdb_settings(env: dict[str, str], run_dir: Path) -> str:
     """memory_limit and threads as dbt's DuckDB connection sees them (dbt show, no file added)."""
-    sql = ("select current_setting('memory_limit') as memory_limit, "
-           "current_setting('threads') as threads")
-    show_env = {**env, "DBT_TARGET_PATH": str(run_dir / "show_target")}  # keeps the build's artifacts
-    shown = dbt(["show", "--inline", sql, "--output", "json", "--quiet"], show_env, run_dir / "show.log")
+    sql = (
+        "select current_setting('memory_limit') as memory_limit, "
+        "current_setting('threads') as threads"
+    )
+    show_env = {
+        **env,
+        "DBT_TARGET_PATH": str(run_dir / "show_target"),
+    }  # keeps the build's artifacts
+    shown = dbt(
+        ["show", "--inline", sql, "--output", "json", "--quiet"], show_env, run_dir / "show.log"
+    )
     try:
         start = shown.output.index("{")
-        rows = json.loads(shown.output[start:shown.output.rindex("}") + 1])["show"]
+        rows = json.loads(shown.output[start : shown.output.rindex("}") + 1])["show"]
         return f"memory_limit={rows[0]['memory_limit']} threads={rows[0]['threads']}"
     except (ValueError, KeyError, IndexError, json.JSONDecodeError):
         return "unknown"
@@ -422,8 +499,9 @@ def fixed_cost(bench_dir: Path) -> tuple[RunResult, Detail]:
 def size_run(customers: int, args: argparse.Namespace, bench_dir: Path) -> tuple[RunResult, Detail]:
     result = RunResult(f"{customers:,} customers", customers=customers)
     data_dir = bench_dir / "data" / str(customers)
-    ensure_data(data_dir, data_key(customers, args.seed, args.months), args.workers,
-                args.regenerate, result)
+    ensure_data(
+        data_dir, data_key(customers, args.seed, args.months), args.workers, args.regenerate, result
+    )
     result.raw_mib = folder_mib(raw_files(data_dir))
     floor, rows = floor_seconds(data_dir)
     result.floor_s, result.raw_rows = round(floor, 3), rows
@@ -443,26 +521,50 @@ def daily_run(result: RunResult, data_dir: Path, run_dir: Path) -> None:
     """Append one day to the raw data and time `dbt build` again on the built warehouse."""
     day2 = data_dir.with_name(f"{data_dir.name}-day2")
     shutil.rmtree(day2, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "generator.append_day", "--raw-dir", str(data_dir),
-                    "--out", str(day2)], cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator.append_day",
+            "--raw-dir",
+            str(data_dir),
+            "--out",
+            str(day2),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     daily = dbt(["build"], dbt_env(run_dir, day2, "parquet"), run_dir / "daily.log")
     results = run_results(run_dir)
     result.daily_s = round(daily.wall_s, 2)
     if result.build_s:
         result.daily_share = round(daily.wall_s / result.build_s, 3)
-    result.daily_status = status_summary(results) + ("" if daily.returncode == 0 else f" exit={daily.returncode}")
-    result.daily_slowest_models = "; ".join(f"{name} {secs:.1f}s" for name, secs in slowest_models(results)[:5])
+    result.daily_status = status_summary(results) + (
+        "" if daily.returncode == 0 else f" exit={daily.returncode}"
+    )
+    result.daily_slowest_models = "; ".join(
+        f"{name} {secs:.1f}s" for name, secs in slowest_models(results)[:5]
+    )
 
 
-def build_and_collect(result: RunResult, run_dir: Path, env: dict[str, str]) -> tuple[RunResult, Detail]:
+def build_and_collect(
+    result: RunResult, run_dir: Path, env: dict[str, str]
+) -> tuple[RunResult, Detail]:
     build = dbt(["build"], env, run_dir / "build.log")
     result.build_s = round(build.wall_s, 2)
     result.build_cpu_s = round(build.cpu_s, 2)
     result.build_peak_mib = round(build.peak_mib, 1)
     results = run_results(run_dir)
-    result.dbt_status = status_summary(results) + ("" if build.returncode == 0 else f" exit={build.returncode}")
-    detail = Detail(result.label, slowest_models(results), mart_rows(run_dir / "warehouse.duckdb"),
-                    round(tests_seconds(results), 2))
+    result.dbt_status = status_summary(results) + (
+        "" if build.returncode == 0 else f" exit={build.returncode}"
+    )
+    detail = Detail(
+        result.label,
+        slowest_models(results),
+        mart_rows(run_dir / "warehouse.duckdb"),
+        round(tests_seconds(results), 2),
+    )
     detail.layers, detail.tested = time_by_layer(manifest_of(run_dir), results)
     result.slowest_models = "; ".join(f"{name} {secs:.1f}s" for name, secs in detail.slowest[:5])
     result.mart_rows = "; ".join(f"{name}={count}" for name, count in detail.marts.items())
@@ -473,7 +575,9 @@ def build_and_collect(result: RunResult, run_dir: Path, env: dict[str, str]) -> 
 
 def check_targets(results: list[RunResult]) -> None:
     """Fills each result's `targets` column: the issue's targets that apply to it."""
-    sized = [r for r in results if r.customers and r.build_s is not None and r.generated != "committed"]
+    sized = [
+        r for r in results if r.customers and r.build_s is not None and r.generated != "committed"
+    ]
     previous: RunResult | None = None
     for result in sized:
         notes: list[str] = []
@@ -483,21 +587,45 @@ def check_targets(results: list[RunResult]) -> None:
             previous = None
             continue
         if result.customers == 100_000:
-            notes.append(verdict(f"build {result.build_s:.0f}s <= {TARGET_100K_S:.0f}s", result.build_s <= TARGET_100K_S))
+            notes.append(
+                verdict(
+                    f"build {result.build_s:.0f}s <= {TARGET_100K_S:.0f}s",
+                    result.build_s <= TARGET_100K_S,
+                )
+            )
         if result.customers == 1_000_000:
-            notes.append(verdict(f"build {result.build_s:.0f}s <= {TARGET_1M_S:.0f}s", result.build_s <= TARGET_1M_S))
+            notes.append(
+                verdict(
+                    f"build {result.build_s:.0f}s <= {TARGET_1M_S:.0f}s",
+                    result.build_s <= TARGET_1M_S,
+                )
+            )
             peak_gib = (result.build_peak_mib or 0) / 1024
-            notes.append(verdict(f"peak {peak_gib:.1f}GiB <= {TARGET_PEAK_GIB:.0f}GiB", peak_gib <= TARGET_PEAK_GIB))
+            notes.append(
+                verdict(
+                    f"peak {peak_gib:.1f}GiB <= {TARGET_PEAK_GIB:.0f}GiB",
+                    peak_gib <= TARGET_PEAK_GIB,
+                )
+            )
             if result.daily_share is not None:
                 ok = result.daily_share <= TARGET_DAILY_SHARE and "exit=" not in result.daily_status
-                notes.append(verdict(f"daily run {result.daily_share:.0%} of the full build <= "
-                                     f"{TARGET_DAILY_SHARE:.0%}", ok))
+                notes.append(
+                    verdict(
+                        f"daily run {result.daily_share:.0%} of the full build <= "
+                        f"{TARGET_DAILY_SHARE:.0%}",
+                        ok,
+                    )
+                )
         if previous is not None and previous.build_s and previous.customers:
             size_ratio = result.customers / previous.customers
             time_ratio = result.build_s / previous.build_s
             allowed = TARGET_10X_RATIO * size_ratio / 10
-            notes.append(verdict(f"x{size_ratio:.0f} customers -> x{time_ratio:.1f} time <= x{allowed:.0f}",
-                                 time_ratio <= allowed))
+            notes.append(
+                verdict(
+                    f"x{size_ratio:.0f} customers -> x{time_ratio:.1f} time <= x{allowed:.0f}",
+                    time_ratio <= allowed,
+                )
+            )
         result.targets = "; ".join(notes)
         previous = result
 
@@ -520,10 +648,21 @@ def fmt(value: Any) -> str:
 
 
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("label", "run"), ("raw_rows", "raw rows"), ("raw_mib", "raw MiB"), ("generate_s", "generate s"), ("generate_cpu_s", "generate CPU s"),
-    ("floor_s", "floor s"), ("parse_s", "parse s"), ("build_s", "build s"), ("build_cpu_s", "build CPU s"),
-    ("build_peak_mib", "peak MiB"), ("load_avg", "load avg"), ("dbt_status", "dbt statuses"),
-    ("daily_s", "daily run s"), ("daily_share", "daily / full"), ("targets", "targets"),
+    ("label", "run"),
+    ("raw_rows", "raw rows"),
+    ("raw_mib", "raw MiB"),
+    ("generate_s", "generate s"),
+    ("generate_cpu_s", "generate CPU s"),
+    ("floor_s", "floor s"),
+    ("parse_s", "parse s"),
+    ("build_s", "build s"),
+    ("build_cpu_s", "build CPU s"),
+    ("build_peak_mib", "peak MiB"),
+    ("load_avg", "load avg"),
+    ("dbt_status", "dbt statuses"),
+    ("daily_s", "daily run s"),
+    ("daily_share", "daily / full"),
+    ("targets", "targets"),
 )
 
 
@@ -544,7 +683,9 @@ def write_csv(path: Path, results: list[RunResult]) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
         for result in results:
-            writer.writerow({key: ("" if value is None else value) for key, value in asdict(result).items()})
+            writer.writerow(
+                {key: ("" if value is None else value) for key, value in asdict(result).items()}
+            )
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -562,21 +703,49 @@ def write_markdown(path: Path, results: list[RunResult], details: list[Detail], 
     for detail in details:
         if not detail.slowest and not detail.marts:
             continue
-        lines += ["", f"## {detail.label}", "", f"Data and unit tests, summed: {detail.tests_s:.1f} s", ""]
-        lines += markdown_table(["slowest models", "s"], [(name, f"{secs:.2f}") for name, secs in detail.slowest])
+        lines += [
+            "",
+            f"## {detail.label}",
+            "",
+            f"Data and unit tests, summed: {detail.tests_s:.1f} s",
+            "",
+        ]
+        lines += markdown_table(
+            ["slowest models", "s"], [(name, f"{secs:.2f}") for name, secs in detail.slowest]
+        )
         if detail.layers:
-            lines += ["", "Summed over nodes (dbt runs two at a time); tests by the layer of the model they test:", ""]
-            lines += markdown_table(["layer", "models s", "tests s", "tests"], [
-                (layer, f"{m:.1f}", f"{t:.1f}", f"{int(n)}") for layer, (m, t, n) in sorted(
-                    detail.layers.items(), key=lambda item: LAYER_RANK.get(item[0], 9))])
-            lines += [""] + markdown_table(["most tested models", "tests s", "tests"], [
-                (name, f"{secs:.1f}", str(count)) for name, secs, count in detail.tested[:8]])
-        lines += [""] + markdown_table(["mart", "rows"], [(name, f"{count:,}") for name, count in detail.marts.items()])
-        daily = next((r for r in results if r.label == detail.label and r.daily_s is not None), None)
+            lines += [
+                "",
+                "Summed over nodes (dbt runs two at a time); tests by the layer of the model they "
+                "test:",
+                "",
+            ]
+            lines += markdown_table(
+                ["layer", "models s", "tests s", "tests"],
+                [
+                    (layer, f"{m:.1f}", f"{t:.1f}", f"{int(n)}")
+                    for layer, (m, t, n) in sorted(
+                        detail.layers.items(), key=lambda item: LAYER_RANK.get(item[0], 9)
+                    )
+                ],
+            )
+            lines += [""] + markdown_table(
+                ["most tested models", "tests s", "tests"],
+                [(name, f"{secs:.1f}", str(count)) for name, secs, count in detail.tested[:8]],
+            )
+        lines += [""] + markdown_table(
+            ["mart", "rows"], [(name, f"{count:,}") for name, count in detail.marts.items()]
+        )
+        daily = next(
+            (r for r in results if r.label == detail.label and r.daily_s is not None), None
+        )
         if daily is not None:
-            lines += ["", f"Daily incremental run (one appended day): {daily.daily_s:.1f} s, "
-                      f"{daily.daily_share:.0%} of the full build; {daily.daily_status}; slowest: "
-                      f"{daily.daily_slowest_models}"]
+            lines += [
+                "",
+                f"Daily incremental run (one appended day): {daily.daily_s:.1f} s, "
+                f"{daily.daily_share:.0%} of the full build; {daily.daily_status}; slowest: "
+                f"{daily.daily_slowest_models}",
+            ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -592,18 +761,34 @@ def parse_sizes(text: str) -> list[int]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
-                        help="paying-customer counts, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=list(DEFAULT_SIZES),
+        help="paying-customer counts, comma-separated (default 10000,100000,1000000)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--months", type=int, default=36)
-    parser.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
-                        help="generator processes (the data does not depend on it)")
-    parser.add_argument("--out", type=Path, default=REPO / "target" / "bench",
-                        help="data, runs and results (default target/bench)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, os.cpu_count() or 1),
+        help="generator processes (the data does not depend on it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "target" / "bench",
+        help="data, runs and results (default target/bench)",
+    )
     parser.add_argument("--regenerate", action="store_true", help="never reuse generated data")
-    parser.add_argument("--skip-build", action="store_true", help="generate and measure the floor only")
+    parser.add_argument(
+        "--skip-build", action="store_true", help="generate and measure the floor only"
+    )
     parser.add_argument("--skip-fixed", action="store_true", help="no dbt parse / demo build")
-    parser.add_argument("--skip-daily", action="store_true", help="no incremental daily run after the build")
+    parser.add_argument(
+        "--skip-daily", action="store_true", help="no incremental daily run after the build"
+    )
     return parser.parse_args(argv)
 
 
@@ -622,12 +807,17 @@ def main(argv: list[str] | None = None) -> int:
         result, detail = size_run(customers, args, bench_dir)
         results.append(result)
         details.append(detail)
-        print(f"{result.label}: generate {result.generate_s} s ({result.generated}), floor {result.floor_s} s, "
-              f"build {result.build_s} s, peak {result.build_peak_mib} MiB, daily run {result.daily_s} s",
-              flush=True)
+        print(
+            f"{result.label}: generate {result.generate_s} s ({result.generated}), "
+            f"floor {result.floor_s} s, build {result.build_s} s, "
+            f"peak {result.build_peak_mib} MiB, daily run {result.daily_s} s",
+            flush=True,
+        )
     check_targets(results)
-    note = (f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} CPUs; seed {args.seed}, "
-            f"{args.months} months; Parquet raw data; times in seconds, memory in MiB (process tree).")
+    note = (
+        f"{time.strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} CPUs; seed {args.seed}, "
+        f"{args.months} months; Parquet raw data; times in seconds, memory in MiB (process tree)."
+    )
     write_csv(bench_dir / "results.csv", results)
     write_markdown(bench_dir / "results.md", results, details, note)
     print_table(results)

@@ -21,7 +21,14 @@ from pathlib import Path
 import duckdb
 
 TABLES: dict[str, tuple[str, ...]] = {
-    "billing": ("customers", "prices", "subscriptions", "invoices", "invoice_line_items", "refunds"),
+    "billing": (
+        "customers",
+        "prices",
+        "subscriptions",
+        "invoices",
+        "invoice_line_items",
+        "refunds",
+    ),
     "crm": ("companies", "contacts", "deals", "deal_stage_history", "owners"),
     "finance": ("expenses", "fx_rates"),
 }
@@ -83,10 +90,10 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             try_cast(replace(l.period_start, 'T', ' ') as timestamp) as start_ts,
             try_cast(replace(l.period_end, 'T', ' ') as timestamp) as end_ts,
             s.status as subscription_status
-        from {_latest(con, 'invoice_line_items', 'line_item_id')} as l
-        inner join {_latest(con, 'subscriptions', 'subscription_id')} as s
+        from {_latest(con, "invoice_line_items", "line_item_id")} as l
+        inner join {_latest(con, "subscriptions", "subscription_id")} as s
             on l.subscription_id = s.subscription_id
-        inner join {_latest(con, 'invoices', 'invoice_id')} as i
+        inner join {_latest(con, "invoices", "invoice_id")} as i
             on l.invoice_id = i.invoice_id
         where lower(l.line_type) = 'subscription' and lower(l.is_proration) = 'false'
             and i.status in ('paid', 'open')
@@ -101,7 +108,8 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         create temp table renewals as
         select
             r.*,
-            'in_d{tag}_' || lpad(cast(row_number() over (order by r.line_item_id) as varchar), 6, '0')
+            'in_d{tag}_'
+                || lpad(cast(row_number() over (order by r.line_item_id) as varchar), 6, '0')
                 as new_invoice_id,
             end_ts as new_start_ts,
             end_ts + (end_ts - start_ts) as new_end_ts
@@ -110,7 +118,8 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """
     )
     counts["renewals"] = _add(
-        con, "invoices",
+        con,
+        "invoices",
         f"""
         select
             r.new_invoice_id as invoice_id, i.customer_id, r.subscription_id, 'paid' as status,
@@ -125,11 +134,12 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
                 as varchar) as amount_paid,
             strftime(r.new_start_ts + interval 5 minute, '{TS}') as paid_at
         from renewals as r
-        inner join {_latest(con, 'invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
+        inner join {_latest(con, "invoices", "invoice_id")} as i on r.invoice_id = i.invoice_id
         """,
     )
     _add(
-        con, "invoice_line_items",
+        con,
+        "invoice_line_items",
         f"""
         select
             'il_d{tag}_' || substr(new_invoice_id, length('in_d{tag}_') + 1) as line_item_id,
@@ -156,7 +166,8 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """
     )
     counts["backdated invoices"] = _add(
-        con, "invoices",
+        con,
+        "invoices",
         f"""
         select
             b.new_invoice_id as invoice_id, i.customer_id, b.subscription_id, 'paid' as status,
@@ -167,11 +178,12 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             b.amount as total, b.amount as amount_paid,
             strftime(b.start_ts + interval 1 hour, '{TS}') as paid_at
         from backdated as b
-        inner join {_latest(con, 'invoices', 'invoice_id')} as i on b.invoice_id = i.invoice_id
+        inner join {_latest(con, "invoices", "invoice_id")} as i on b.invoice_id = i.invoice_id
         """,
     )
     _add(
-        con, "invoice_line_items",
+        con,
+        "invoice_line_items",
         """
         select
             replace(new_invoice_id, 'in_', 'il_') as line_item_id, new_invoice_id as invoice_id,
@@ -182,10 +194,11 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     )
     # Late: an invoice of a few weeks ago voided (its MRR must leave the recomputed months).
     counts["voided invoices"] = _add(
-        con, "invoices",
+        con,
+        "invoices",
         f"""
         select * exclude (_rn) replace ('void' as status)
-        from {_latest(con, 'invoices', 'invoice_id')}
+        from {_latest(con, "invoices", "invoice_id")}
         where invoice_id in (
             select invoice_id from recurring
             where cast(start_ts as date) between {d} - 25 and {d} - 10
@@ -198,13 +211,14 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     )
     # A cancellation today.
     counts["cancellations"] = _add(
-        con, "subscriptions",
+        con,
+        "subscriptions",
         f"""
         select * exclude (_rn) replace (
             'canceled' as status, strftime({d} + interval 12 hour, '{TS}') as canceled_at,
             strftime({d} + interval 12 hour, '{TS}') as ended_at
         )
-        from {_latest(con, 'subscriptions', 'subscription_id')}
+        from {_latest(con, "subscriptions", "subscription_id")}
         where subscription_id = (
             select min(subscription_id) from recurring
             where subscription_id not in (select subscription_id from renewals)
@@ -218,7 +232,7 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         create temp table template as
         select r.*, i.customer_id, i.currency
         from recurring as r
-        inner join {_latest(con, 'invoices', 'invoice_id')} as i on r.invoice_id = i.invoice_id
+        inner join {_latest(con, "invoices", "invoice_id")} as i on r.invoice_id = i.invoice_id
         order by r.line_item_id
         limit 1
         """
@@ -226,19 +240,21 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     start = f"'{day.isoformat()} 09:00:00'"
     end = f"strftime({d} + interval 1 month + interval 9 hour, '{TS}')"
     counts["new customers"] = _add(
-        con, "customers",
+        con,
+        "customers",
         f"""
         select * exclude (_rn) replace (
             'cus_d{tag}' as customer_id, 'billing@newday.example' as email,
             'New Day Ltd' as name, null as crm_company_id, {start} as created_at,
             'false' as is_deleted
         )
-        from {_latest(con, 'customers', 'customer_id')}
+        from {_latest(con, "customers", "customer_id")}
         where customer_id = (select customer_id from template)
         """,
     )
     _add(
-        con, "subscriptions",
+        con,
+        "subscriptions",
         f"""
         select * exclude (_rn) replace (
             'sub_d{tag}' as subscription_id, 'cus_d{tag}' as customer_id, 'active' as status,
@@ -246,12 +262,13 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             'false' as cancel_at_period_end, null as canceled_at, null as ended_at,
             {start} as current_period_start, {end} as current_period_end
         )
-        from {_latest(con, 'subscriptions', 'subscription_id')}
+        from {_latest(con, "subscriptions", "subscription_id")}
         where subscription_id = (select subscription_id from template)
         """,
     )
     _add(
-        con, "invoices",
+        con,
+        "invoices",
         f"""
         select
             'in_d{tag}_new' as invoice_id, 'cus_d{tag}' as customer_id,
@@ -264,7 +281,8 @@ def _billing(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """,
     )
     _add(
-        con, "invoice_line_items",
+        con,
+        "invoice_line_items",
         f"""
         select
             'il_d{tag}_new' as line_item_id, 'in_d{tag}_new' as invoice_id,
@@ -284,7 +302,7 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         f"""
         create temp table open_deals as
         select * exclude (_rn)
-        from {_latest(con, 'deals', 'deal_id')}
+        from {_latest(con, "deals", "deal_id")}
         where coalesce(closed_at, '') = '' and lower(coalesce(is_deleted, 'false')) = 'false'
             and deal_stage not in ('closedwon', 'closedlost')
         order by deal_id
@@ -294,7 +312,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     won_at = f"strftime({d} + interval 11 hour, '{TS}')"
     late_at = f"strftime({d} - 21 + interval 15 hour, '{TS}')"
     counts["deals changed"] = _add(
-        con, "deals",
+        con,
+        "deals",
         f"""
         select * replace (
             case when deal_id = (select min(deal_id) from open_deals) then 'closedwon'
@@ -307,7 +326,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """,
     )
     _add(
-        con, "deal_stage_history",
+        con,
+        "deal_stage_history",
         f"""
         select
             deal_id,
@@ -324,7 +344,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     )
     changed_at = f"strftime({d} + interval 10 hour, '{TS}')"
     counts["contacts become customer"] = _add(
-        con, "contacts",
+        con,
+        "contacts",
         f"""
         select * replace (
             'customer' as lifecycle_stage, {changed_at} as became_customer_at,
@@ -339,7 +360,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """,
     )
     counts["contacts deleted"] = _add(
-        con, "contacts",
+        con,
+        "contacts",
         f"""
         select * replace ('true' as is_deleted, {changed_at} as updated_at)
         from {live}
@@ -349,7 +371,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         """,
     )
     counts["new contacts"] = _add(
-        con, "contacts",
+        con,
+        "contacts",
         f"""
         select * replace (
             '990000001' as contact_id, 'new.lead@newday.example' as email,
@@ -370,20 +393,23 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
 def _finance(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts["fx rates"] = _add(
-        con, "fx_rates",
+        con,
+        "fx_rates",
         f"""
         select * exclude (_rn) replace ('{day.isoformat()}' as rate_date)
         from fx_rates
         qualify row_number() over (
-            partition by upper(currency) order by try_cast(rate_date as date) desc nulls last, _rn desc
+            partition by upper(currency)
+            order by try_cast(rate_date as date) desc nulls last, _rn desc
         ) = 1
         """,
     )
     counts["expenses"] = _add(
-        con, "expenses",
+        con,
+        "expenses",
         f"""
         select * exclude (_rn) replace (
-            'exp_d{day.strftime('%Y%m%d')}' as expense_id, '{day.isoformat()}' as incurred_on
+            'exp_d{day.strftime("%Y%m%d")}' as expense_id, '{day.isoformat()}' as incurred_on
         )
         from expenses
         where coalesce(expense_id, '') <> '' and try_cast(incurred_on as date) is not null
@@ -402,7 +428,8 @@ def append_day(raw_dir: Path, out_dir: Path, fmt: str | None = None) -> tuple[da
     con = duckdb.connect()
     _register(con, raw_dir, in_fmt)
     latest = con.execute(
-        "select max(cast(try_cast(replace(created_at, 'T', ' ') as timestamp) as date)) from invoices"
+        "select max(cast(try_cast(replace(created_at, 'T', ' ') as timestamp) as date))"
+        " from invoices"
     ).fetchone()[0]
     day = latest + timedelta(days=1)
     counts = {**_billing(con, day), **_crm(con, day), **_finance(con, day)}

@@ -94,88 +94,251 @@ def write_bad_rows(sink: Sink, fmt: RawFormatter, refs: References) -> None:
 
 def _crm(sink: Sink, refs: References, ts: str, later: str) -> None:
     contact: Row = {
-        "email": "no.id@example.com", "first_name": "No", "last_name": "Id",
-        "lead_source": "direct", "lifecycle_stage": "lead", "created_at": ts,
-        "became_lead_at": ts, "is_deleted": "false", "updated_at": ts,
+        "email": "no.id@example.com",
+        "first_name": "No",
+        "last_name": "Id",
+        "lead_source": "direct",
+        "lifecycle_stage": "lead",
+        "created_at": ts,
+        "became_lead_at": ts,
+        "is_deleted": "false",
+        "updated_at": ts,
     }
     sink.write("crm/contacts", dict(contact, contact_id=""))
-    sink.write("crm/contacts", dict(contact, contact_id="199901", email="bogus.stage@example.com",
-                                    lifecycle_stage="bogus"))
-    sink.write("crm/companies", {"company_id": "", "name": "Unnamed import row", "created_at": ts,
-                                 "updated_at": ts, "is_deleted": "false"})
+    sink.write(
+        "crm/contacts",
+        dict(
+            contact, contact_id="199901", email="bogus.stage@example.com", lifecycle_stage="bogus"
+        ),
+    )
+    sink.write(
+        "crm/companies",
+        {
+            "company_id": "",
+            "name": "Unnamed import row",
+            "created_at": ts,
+            "updated_at": ts,
+            "is_deleted": "false",
+        },
+    )
     deal: Row = {
-        "company_id": refs.company_id, "owner_id": "", "deal_name": "Imported deal",
-        "pipeline": "new_business", "deal_stage": "appointmentscheduled", "amount": "",
-        "currency": "USD", "created_at": ts, "closed_at": "", "is_deleted": "false", "updated_at": ts,
+        "company_id": refs.company_id,
+        "owner_id": "",
+        "deal_name": "Imported deal",
+        "pipeline": "new_business",
+        "deal_stage": "appointmentscheduled",
+        "amount": "",
+        "currency": "USD",
+        "created_at": ts,
+        "closed_at": "",
+        "is_deleted": "false",
+        "updated_at": ts,
     }
     sink.write("crm/deals", dict(deal, deal_id=""))
     sink.write("crm/deals", dict(deal, deal_id="5999901", pipeline="partnerships"))
     sink.write("crm/deals", dict(deal, deal_id="5999902", deal_stage="stalled"))
     sink.write("crm/deals", dict(deal, deal_id="5999903", amount="5000.00", currency="DOLLARS"))
-    sink.write("crm/deal_stage_history", {"deal_id": refs.deal_id, "deal_stage": "appointmentscheduled",
-                                          "entered_at": ""})
-    sink.write("crm/deal_stage_history", {"deal_id": refs.deal_id, "deal_stage": "negotiation",
-                                          "entered_at": later})
-    sink.write("crm/deal_stage_history", {"deal_id": MISSING_DEAL, "deal_stage": "qualifiedtobuy",
-                                          "entered_at": ts})
-    sink.write("crm/owners", {"owner_id": "", "email": "former.contractor@example.com",
-                              "first_name": "Former", "last_name": "Contractor", "team": "sales",
-                              "is_active": "false"})
+    sink.write(
+        "crm/deal_stage_history",
+        {"deal_id": refs.deal_id, "deal_stage": "appointmentscheduled", "entered_at": ""},
+    )
+    sink.write(
+        "crm/deal_stage_history",
+        {"deal_id": refs.deal_id, "deal_stage": "negotiation", "entered_at": later},
+    )
+    sink.write(
+        "crm/deal_stage_history",
+        {"deal_id": MISSING_DEAL, "deal_stage": "qualifiedtobuy", "entered_at": ts},
+    )
+    sink.write(
+        "crm/owners",
+        {
+            "owner_id": "",
+            "email": "former.contractor@example.com",
+            "first_name": "Former",
+            "last_name": "Contractor",
+            "team": "sales",
+            "is_active": "false",
+        },
+    )
 
 
 def _billing(sink: Sink, refs: References, ts: str, later: str, earlier: str, cur: str) -> None:
-    customer: Row = {"email": "import@example.com", "name": "Broken import", "country": "US",
-                     "currency": "usd", "is_livemode": "true", "created_at": ts, "is_deleted": "false"}
+    customer: Row = {
+        "email": "import@example.com",
+        "name": "Broken import",
+        "country": "US",
+        "currency": "usd",
+        "is_livemode": "true",
+        "created_at": ts,
+        "is_deleted": "false",
+    }
     sink.write("billing/customers", dict(customer, customer_id=""))
     sink.write("billing/customers", dict(customer, customer_id="cus_999901", currency="XXX"))
-    price: Row = {"product_id": "prod_growth", "product_name": "Growth", "nickname": "Broken price",
-                  "billing_interval": "month", "interval_count": "1", "unit_amount": "5900",
-                  "currency": "usd", "is_active": "false"}
+    price: Row = {
+        "product_id": "prod_growth",
+        "product_name": "Growth",
+        "nickname": "Broken price",
+        "billing_interval": "month",
+        "interval_count": "1",
+        "unit_amount": "5900",
+        "currency": "usd",
+        "is_active": "false",
+    }
     sink.write("billing/prices", dict(price, price_id=""))
-    sink.write("billing/prices", dict(price, price_id="price_bad_fortnight", billing_interval="fortnight"))
-    sink.write("billing/prices", dict(price, price_id="price_bad_interval_count", interval_count="0"))
+    sink.write(
+        "billing/prices", dict(price, price_id="price_bad_fortnight", billing_interval="fortnight")
+    )
+    sink.write(
+        "billing/prices", dict(price, price_id="price_bad_interval_count", interval_count="0")
+    )
     sink.write("billing/prices", dict(price, price_id="price_bad_negative", unit_amount="-100"))
     sink.write("billing/prices", dict(price, price_id="price_bad_currency", currency="XXX"))
-    sub: Row = {"customer_id": refs.customer_id, "status": "active", "created_at": ts, "started_at": ts,
-                "cancel_at_period_end": "false", "current_period_start": ts, "current_period_end": later}
+    sub: Row = {
+        "customer_id": refs.customer_id,
+        "status": "active",
+        "created_at": ts,
+        "started_at": ts,
+        "cancel_at_period_end": "false",
+        "current_period_start": ts,
+        "current_period_end": later,
+    }
     sink.write("billing/subscriptions", dict(sub, subscription_id=""))
     sink.write("billing/subscriptions", dict(sub, subscription_id="sub_999901", status="paused"))
-    sink.write("billing/subscriptions", dict(sub, subscription_id="sub_999902", current_period_end=earlier))
-    sink.write("billing/subscriptions", dict(sub, subscription_id="sub_999903", customer_id=MISSING_CUSTOMER))
-    invoice: Row = {"customer_id": refs.customer_id, "subscription_id": "", "status": "open",
-                    "billing_reason": "manual", "currency": cur, "created_at": ts, "period_start": ts,
-                    "period_end": ts, "subtotal": "10000", "discount_total": "0", "tax": "0",
-                    "total": "10000", "amount_paid": "0", "paid_at": ""}
+    sink.write(
+        "billing/subscriptions", dict(sub, subscription_id="sub_999902", current_period_end=earlier)
+    )
+    sink.write(
+        "billing/subscriptions",
+        dict(sub, subscription_id="sub_999903", customer_id=MISSING_CUSTOMER),
+    )
+    invoice: Row = {
+        "customer_id": refs.customer_id,
+        "subscription_id": "",
+        "status": "open",
+        "billing_reason": "manual",
+        "currency": cur,
+        "created_at": ts,
+        "period_start": ts,
+        "period_end": ts,
+        "subtotal": "10000",
+        "discount_total": "0",
+        "tax": "0",
+        "total": "10000",
+        "amount_paid": "0",
+        "paid_at": "",
+    }
     sink.write("billing/invoices", dict(invoice, invoice_id=""))
     sink.write("billing/invoices", dict(invoice, invoice_id="in_9999901", status="pending_review"))
     sink.write("billing/invoices", dict(invoice, invoice_id="in_9999902", currency="XXX"))
     sink.write("billing/invoices", dict(invoice, invoice_id="in_9999903", period_end=earlier))
-    sink.write("billing/invoices", dict(invoice, invoice_id="in_9999904", customer_id=MISSING_CUSTOMER))
-    sink.write("billing/invoices", dict(invoice, invoice_id="in_9999905", subscription_id=MISSING_SUBSCRIPTION))
+    sink.write(
+        "billing/invoices", dict(invoice, invoice_id="in_9999904", customer_id=MISSING_CUSTOMER)
+    )
+    sink.write(
+        "billing/invoices",
+        dict(invoice, invoice_id="in_9999905", subscription_id=MISSING_SUBSCRIPTION),
+    )
     # a clean one-off invoice carrying the broken lines; its subtotal counts the clean line only
-    sink.write("billing/invoices", dict(invoice, invoice_id=SIDE_INVOICE, status="paid", subtotal="120000",
-                                        total="120000", amount_paid="120000", paid_at=later))
-    line: Row = {"invoice_id": SIDE_INVOICE, "subscription_id": "", "price_id": "",
-                 "line_type": "invoiceitem", "is_proration": "false", "quantity": "1", "amount": "120000",
-                 "discount_amount": "0", "period_start": ts, "period_end": ts,
-                 "description": "Professional services (one-off)"}
+    sink.write(
+        "billing/invoices",
+        dict(
+            invoice,
+            invoice_id=SIDE_INVOICE,
+            status="paid",
+            subtotal="120000",
+            total="120000",
+            amount_paid="120000",
+            paid_at=later,
+        ),
+    )
+    line: Row = {
+        "invoice_id": SIDE_INVOICE,
+        "subscription_id": "",
+        "price_id": "",
+        "line_type": "invoiceitem",
+        "is_proration": "false",
+        "quantity": "1",
+        "amount": "120000",
+        "discount_amount": "0",
+        "period_start": ts,
+        "period_end": ts,
+        "description": "Professional services (one-off)",
+    }
     sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999900"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="", amount="5000", description="No id"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999901", line_type="credit_note",
-                                                  amount="-5000", description="Credit note"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999902", quantity="-1",
-                                                  amount="-2000", description="Seat removed"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999903", period_end=earlier,
-                                                  amount="3000", description="Backdated fee"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999904", invoice_id=MISSING_INVOICE,
-                                                  amount="4000", description="Lost invoice"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999905", price_id="price_retired_2022",
-                                                  line_type="subscription", amount="5900",
-                                                  description="Retired plan"))
-    sink.write("billing/invoice_line_items", dict(line, line_item_id="il_99999906", line_type="subscription",
-                                                  amount="5900", description="Plan without price"))
-    refund: Row = {"invoice_id": refs.paid_invoice_id, "amount": "1000", "currency": cur,
-                   "status": "succeeded", "created_at": later, "reason": "requested_by_customer"}
+    sink.write(
+        "billing/invoice_line_items",
+        dict(line, line_item_id="", amount="5000", description="No id"),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999901",
+            line_type="credit_note",
+            amount="-5000",
+            description="Credit note",
+        ),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999902",
+            quantity="-1",
+            amount="-2000",
+            description="Seat removed",
+        ),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999903",
+            period_end=earlier,
+            amount="3000",
+            description="Backdated fee",
+        ),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999904",
+            invoice_id=MISSING_INVOICE,
+            amount="4000",
+            description="Lost invoice",
+        ),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999905",
+            price_id="price_retired_2022",
+            line_type="subscription",
+            amount="5900",
+            description="Retired plan",
+        ),
+    )
+    sink.write(
+        "billing/invoice_line_items",
+        dict(
+            line,
+            line_item_id="il_99999906",
+            line_type="subscription",
+            amount="5900",
+            description="Plan without price",
+        ),
+    )
+    refund: Row = {
+        "invoice_id": refs.paid_invoice_id,
+        "amount": "1000",
+        "currency": cur,
+        "status": "succeeded",
+        "created_at": later,
+        "reason": "requested_by_customer",
+    }
     sink.write("billing/refunds", dict(refund, refund_id=""))
     sink.write("billing/refunds", dict(refund, refund_id="re_999901", status="processing"))
     sink.write("billing/refunds", dict(refund, refund_id="re_999902", amount="-500"))
@@ -185,12 +348,24 @@ def _billing(sink: Sink, refs: References, ts: str, later: str, earlier: str, cu
 
 def _finance(sink: Sink, at: datetime) -> None:
     day = at.date().isoformat()
-    expense: Row = {"incurred_on": day, "department": "marketing", "category": "other",
-                    "channel": "", "amount": "120.00", "currency": "USD"}
+    expense: Row = {
+        "incurred_on": day,
+        "department": "marketing",
+        "category": "other",
+        "channel": "",
+        "amount": "120.00",
+        "currency": "USD",
+    }
     sink.write("finance/expenses", dict(expense, expense_id=""))
     sink.write("finance/expenses", dict(expense, expense_id="exp_999901", incurred_on=""))
     sink.write("finance/expenses", dict(expense, expense_id="exp_999902", currency="XXX"))
     mid_month = at.date().replace(day=15).isoformat()
-    sink.write("finance/fx_rates", {"rate_date": mid_month, "currency": "", "rate_to_usd": "1.100000"})
-    sink.write("finance/fx_rates", {"rate_date": mid_month, "currency": "EUR", "rate_to_usd": "0.000000"})
-    sink.write("finance/fx_rates", {"rate_date": mid_month, "currency": "XXX", "rate_to_usd": "1.000000"})
+    sink.write(
+        "finance/fx_rates", {"rate_date": mid_month, "currency": "", "rate_to_usd": "1.100000"}
+    )
+    sink.write(
+        "finance/fx_rates", {"rate_date": mid_month, "currency": "EUR", "rate_to_usd": "0.000000"}
+    )
+    sink.write(
+        "finance/fx_rates", {"rate_date": mid_month, "currency": "XXX", "rate_to_usd": "1.000000"}
+    )

@@ -14,14 +14,26 @@ from datetime import datetime, timedelta
 
 from generator.catalogue import TIERS, Price, PriceCatalogue
 from generator.common import (
-    IdSequence, RawFormatter, Sink, Values, Weights, add_months, between, chance, div_round,
-    jitter, lognormal_days, seconds,
+    IdSequence,
+    RawFormatter,
+    Sink,
+    Values,
+    Weights,
+    add_months,
+    between,
+    chance,
+    div_round,
+    jitter,
+    lognormal_days,
+    seconds,
 )
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 REFUND_STATUS = Weights([("succeeded", 0.93), ("failed", 0.06), ("canceled", 0.01)])
-CHANGE_KIND = Weights([("seats_up", 0.55), ("tier_up", 0.15), ("seats_down", 0.22), ("tier_down", 0.08)])
+CHANGE_KIND = Weights(
+    [("seats_up", 0.55), ("tier_up", 0.15), ("seats_down", 0.22), ("tier_down", 0.08)]
+)
 REACTIVATION_PLAN = Weights([("m1", 0.8), ("y1", 0.2)])
 REFUND_SHARES = (10, 20, 25, 50)
 
@@ -188,8 +200,15 @@ def line_description(price: Price, seats: int) -> str:
 class BillingEngine:
     """Simulates customers and streams their billing rows to the sink."""
 
-    def __init__(self, rng: random.Random, fmt: RawFormatter, sink: Sink, ids: IdSequence,
-                 catalogue: PriceCatalogue, now: datetime) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        fmt: RawFormatter,
+        sink: Sink,
+        ids: IdSequence,
+        catalogue: PriceCatalogue,
+        now: datetime,
+    ) -> None:
         self.rng = rng
         self.fmt = fmt
         self.sink = sink
@@ -207,8 +226,15 @@ class BillingEngine:
 
     # ----------------------------------------------------------------- invoices
 
-    def _settle(self, customer: BillingCustomer, created: datetime, total: int, reason: str,
-                fail: str | None, period: timedelta) -> Settlement:
+    def _settle(
+        self,
+        customer: BillingCustomer,
+        created: datetime,
+        total: int,
+        reason: str,
+        fail: str | None,
+        period: timedelta,
+    ) -> Settlement:
         """fail: None, "recover" (paid after retries) or "give_up" (uncollectible)."""
         rng, now = self.rng, self.now
         if reason == "subscription_cycle" and created > now - HOUR:
@@ -222,7 +248,9 @@ class BillingEngine:
                 return Settlement("uncollectible", None, uncollectible_at=give_up)
             return Settlement("open", None, uncollectible_at=give_up, past_due=True)
         if fail == "recover":
-            paid_at = jitter(rng, created, 2 * 86400, max(2 * 86400, min(9 * 86400, seconds(period) - 2 * 86400)))
+            paid_at = jitter(
+                rng, created, 2 * 86400, max(2 * 86400, min(9 * 86400, seconds(period) - 2 * 86400))
+            )
             if paid_at <= now:
                 return Settlement("paid", paid_at, was_open=True)
             return Settlement("open", None, past_due=True)
@@ -236,10 +264,20 @@ class BillingEngine:
             return Settlement("paid", paid_at)
         return Settlement("open", None)
 
-    def issue(self, customer: BillingCustomer, subscription_id: str | None, reason: str,
-              created: datetime, period_start: datetime, period_end: datetime,
-              lines: list[LineDraft], *, fail: str | None = None, force_status: str | None = None,
-              period: timedelta = timedelta(days=30)) -> IssuedInvoice:
+    def issue(
+        self,
+        customer: BillingCustomer,
+        subscription_id: str | None,
+        reason: str,
+        created: datetime,
+        period_start: datetime,
+        period_end: datetime,
+        lines: list[LineDraft],
+        *,
+        fail: str | None = None,
+        force_status: str | None = None,
+        period: timedelta = timedelta(days=30),
+    ) -> IssuedInvoice:
         fmt = self.fmt
         rng = self.rng
         invoice_id = f"in_{self.ids.next('invoice'):07d}"
@@ -261,9 +299,19 @@ class BillingEngine:
         def row(status: str, paid_at: datetime | None) -> Values:
             paid = status == "paid"
             return (
-                invoice_id, customer_id, sub_text, status, reason, currency,
-                ts(created), ts(period_start), ts(period_end),
-                str(subtotal), str(discount_total), str(tax), str(total),
+                invoice_id,
+                customer_id,
+                sub_text,
+                status,
+                reason,
+                currency,
+                ts(created),
+                ts(period_start),
+                ts(period_end),
+                str(subtotal),
+                str(discount_total),
+                str(tax),
+                str(total),
                 str(max(total, 0) if paid else 0),
                 ts(paid_at) if paid else "",
             )
@@ -284,8 +332,13 @@ class BillingEngine:
             if rng.random() < 0.009:
                 share = rng.choice(REFUND_SHARES)
                 at = jitter(rng, settlement.paid_at or created, 86400, 40 * 86400)
-                self.refund(invoice_id, customer.currency, div_round(total * share, 100), at,
-                            "requested_by_customer")
+                self.refund(
+                    invoice_id,
+                    customer.currency,
+                    div_round(total * share, 100),
+                    at,
+                    "requested_by_customer",
+                )
             elif rng.random() < 0.001:
                 at = jitter(rng, settlement.paid_at or created, 3600, 5 * 86400)
                 self.refund(invoice_id, customer.currency, total, at, "duplicate")
@@ -313,7 +366,9 @@ class BillingEngine:
             self._lines(row)  # exact duplicate load
             self.samples.setdefault("duplicated_line", row[0])
 
-    def refund(self, invoice_id: str, currency: str, amount: int, at: datetime, reason: str) -> str | None:
+    def refund(
+        self, invoice_id: str, currency: str, amount: int, at: datetime, reason: str
+    ) -> str | None:
         rng, fmt, now = self.rng, self.fmt, self.now
         if at > now or amount <= 0:
             return None
@@ -324,7 +379,14 @@ class BillingEngine:
             status = REFUND_STATUS.draw(rng)
 
         def row(state: str) -> Values:
-            return (invoice_id, str(amount), fmt.currency(currency, lower_share=0.9), state, fmt.ts(at), reason)
+            return (
+                invoice_id,
+                str(amount),
+                fmt.currency(currency, lower_share=0.9),
+                state,
+                fmt.ts(at),
+                reason,
+            )
 
         if status == "succeeded" and chance(rng, 0.1):
             self._refunds((refund_id, *row("pending")))  # earlier load while pending
@@ -332,8 +394,9 @@ class BillingEngine:
         self.samples.setdefault(f"refund_{status}", refund_id)
         return refund_id
 
-    def manual_invoice(self, customer: BillingCustomer, at: datetime, amount: int,
-                       description: str) -> IssuedInvoice | None:
+    def manual_invoice(
+        self, customer: BillingCustomer, at: datetime, amount: int, description: str
+    ) -> IssuedInvoice | None:
         if at > self.now:
             return None
         line = LineDraft(None, None, "invoiceitem", False, 1, amount, 0, at, at, description)
@@ -341,7 +404,9 @@ class BillingEngine:
 
     # ----------------------------------------------------------------- subscriptions
 
-    def _draw_change(self, price: Price, seats: int, spec: SubSpec, when: datetime) -> tuple[Price, int, str]:
+    def _draw_change(
+        self, price: Price, seats: int, spec: SubSpec, when: datetime
+    ) -> tuple[Price, int, str]:
         rng = self.rng
         kind = CHANGE_KIND.draw(rng)
         if not spec.allow_tier_change or price.product not in TIERS:
@@ -349,26 +414,59 @@ class BillingEngine:
         if kind in ("tier_up", "tier_down"):
             rank = TIERS.index(price.product) + (1 if kind == "tier_up" else -1)
             if 0 <= rank < len(TIERS):
-                return self.catalogue.get(TIERS[rank], price.plan, price.currency, when), seats, kind
+                return (
+                    self.catalogue.get(TIERS[rank], price.plan, price.currency, when),
+                    seats,
+                    kind,
+                )
             kind = "seats_up" if kind == "tier_up" else "seats_down"
         if kind == "seats_up":
             return price, seats + max(1, round(seats * rng.uniform(0.1, 0.6))), kind
         return price, max(1, seats - max(1, round(seats * rng.uniform(0.1, 0.4)))), kind
 
-    def _prorate(self, customer: BillingCustomer, sub_id: str, old: Price, old_seats: int,
-                 new: Price, new_seats: int, at: datetime, period_start: datetime,
-                 period_end: datetime, percent: int) -> None:
+    def _prorate(
+        self,
+        customer: BillingCustomer,
+        sub_id: str,
+        old: Price,
+        old_seats: int,
+        new: Price,
+        new_seats: int,
+        at: datetime,
+        period_start: datetime,
+        period_end: datetime,
+        percent: int,
+    ) -> None:
         total = seconds(period_end - period_start)
         remaining = seconds(period_end - at)
         credit = div_round(old.unit_amount * old_seats * remaining, total)
         charge = div_round(new.unit_amount * new_seats * remaining, total)
         day = at.strftime("%d %b %Y")
         lines = [
-            LineDraft(sub_id, old, "subscription", True, old_seats, -credit, 0, at, period_end,
-                      f"Unused time on {old_seats} x {old.product_name} after {day}"),
-            LineDraft(sub_id, new, "subscription", True, new_seats, charge,
-                      div_round(charge * percent, 100), at, period_end,
-                      f"Remaining time on {new_seats} x {new.product_name} after {day}"),
+            LineDraft(
+                sub_id,
+                old,
+                "subscription",
+                True,
+                old_seats,
+                -credit,
+                0,
+                at,
+                period_end,
+                f"Unused time on {old_seats} x {old.product_name} after {day}",
+            ),
+            LineDraft(
+                sub_id,
+                new,
+                "subscription",
+                True,
+                new_seats,
+                charge,
+                div_round(charge * percent, 100),
+                at,
+                period_end,
+                f"Remaining time on {new_seats} x {new.product_name} after {day}",
+            ),
         ]
         self.issue(customer, sub_id, "subscription_update", at, at, period_end, lines)
 
@@ -389,9 +487,27 @@ class BillingEngine:
 
         if spec.trial_days:
             trial_start, trial_end = spec.start, spec.start + timedelta(days=spec.trial_days)
-            trial_line = LineDraft(sub_id, price, "subscription", False, seats, 0, 0, trial_start,
-                                   trial_end, f"Trial period for {price.product_name}")
-            self.issue(customer, sub_id, "subscription_create", trial_start, trial_start, trial_end, [trial_line])
+            trial_line = LineDraft(
+                sub_id,
+                price,
+                "subscription",
+                False,
+                seats,
+                0,
+                0,
+                trial_start,
+                trial_end,
+                f"Trial period for {price.product_name}",
+            )
+            self.issue(
+                customer,
+                sub_id,
+                "subscription_create",
+                trial_start,
+                trial_start,
+                trial_end,
+                [trial_line],
+            )
             period = (trial_start, trial_end)
             if not spec.trial_converts:
                 requested = between(rng, trial_start + HOUR, trial_end - HOUR)
@@ -415,42 +531,95 @@ class BillingEngine:
                 out.renewals.append(Renewal(start, True, start, price.unit_amount * seats))
                 if chance(rng, 0.25):  # true-up of seats at the yearly renewal, no proration
                     new_seats = max(1, seats + rng.choice((-3, -2, -1, 1, 2, 3, 5, 8)))
-                    out.changes.append(Change(start, monthly_value(price, seats), monthly_value(price, new_seats),
-                                              "renewal_true_up"))
+                    out.changes.append(
+                        Change(
+                            start,
+                            monthly_value(price, seats),
+                            monthly_value(price, new_seats),
+                            "renewal_true_up",
+                        )
+                    )
                     seats = new_seats
             percent = 0
-            if spec.coupon and (spec.coupon.periods is None or coupon_periods_used < spec.coupon.periods):
+            if spec.coupon and (
+                spec.coupon.periods is None or coupon_periods_used < spec.coupon.periods
+            ):
                 percent = spec.coupon.percent
                 coupon_periods_used += 1
             amount = price.unit_amount * seats
-            lines = [LineDraft(sub_id, price, "subscription", False, seats, amount,
-                               div_round(amount * percent, 100), start, end, line_description(price, seats))]
+            lines = [
+                LineDraft(
+                    sub_id,
+                    price,
+                    "subscription",
+                    False,
+                    seats,
+                    amount,
+                    div_round(amount * percent, 100),
+                    start,
+                    end,
+                    line_description(price, seats),
+                )
+            ]
             reason = first_reason if index == 0 else "subscription_cycle"
             if index == 0 and spec.onboarding_fee:
-                lines.append(LineDraft(None, None, "invoiceitem", False, 1, spec.onboarding_fee, 0, start,
-                                       start, "Onboarding package (one-off)"))
+                lines.append(
+                    LineDraft(
+                        None,
+                        None,
+                        "invoiceitem",
+                        False,
+                        1,
+                        spec.onboarding_fee,
+                        0,
+                        start,
+                        start,
+                        "Onboarding package (one-off)",
+                    )
+                )
             fail: str | None = None
             if spec.fail_from is not None and start >= spec.fail_from:
                 fail = "give_up"
-            elif not spec.no_random_events and chance(rng, 0.006 if customer.pays_by_invoice else 0.013):
+            elif not spec.no_random_events and chance(
+                rng, 0.006 if customer.pays_by_invoice else 0.013
+            ):
                 fail = "recover" if chance(rng, 0.6) else "give_up"
             created_at = start
-            if (reason == "subscription_cycle" and not spec.no_random_events and fail is None
-                    and start < now - 2 * DAY and chance(rng, 0.003)):
+            if (
+                reason == "subscription_cycle"
+                and not spec.no_random_events
+                and fail is None
+                and start < now - 2 * DAY
+                and chance(rng, 0.003)
+            ):
                 # a mistaken invoice (wrong seat count) voided and re-issued a few hours later
                 wrong = replace(lines[0], quantity=seats + rng.randint(1, 5))
                 wrong.amount = price.unit_amount * wrong.quantity
                 wrong.discount = div_round(wrong.amount * percent, 100)
                 wrong.description = line_description(price, wrong.quantity)
-                voided = self.issue(customer, sub_id, reason, start, start, end, [wrong], force_status="void")
+                voided = self.issue(
+                    customer, sub_id, reason, start, start, end, [wrong], force_status="void"
+                )
                 self.samples.setdefault("void_invoice", voided.invoice_id)
                 created_at = jitter(rng, start, 2 * 3600, 20 * 3600)
-            issued = self.issue(customer, sub_id, reason, created_at, start, end, lines, fail=fail,
-                                period=end - start)
+            issued = self.issue(
+                customer,
+                sub_id,
+                reason,
+                created_at,
+                start,
+                end,
+                lines,
+                fail=fail,
+                period=end - start,
+            )
             period = (start, end)
             settlement = issued.settlement
-            if (out.first_paid_at is None and settlement.status in ("paid", "open")
-                    and lines[0].amount - lines[0].discount > 0):
+            if (
+                out.first_paid_at is None
+                and settlement.status in ("paid", "open")
+                and lines[0].amount - lines[0].discount > 0
+            ):
                 out.first_paid_at = start
             if settlement.uncollectible_at is not None:
                 if settlement.uncollectible_at <= now:
@@ -460,30 +629,57 @@ class BillingEngine:
                     past_due = True
                 break
             past_due = past_due or settlement.past_due
-            if self._period_event(customer, spec, out, issued, index, start, end, percent, seats, price):
+            if self._period_event(
+                customer, spec, out, issued, index, start, end, percent, seats, price
+            ):
                 cancel_at_period_end = out.end_reason in ("canceled", "switch")
                 break
             price, seats = out.price, out.seats
             index += 1
 
-        if price.interval == "year" and out.ended_at is None and out.first_paid_at and not spec.no_random_events:
+        if (
+            price.interval == "year"
+            and out.ended_at is None
+            and out.first_paid_at
+            and not spec.no_random_events
+        ):
             if cancel_at_period_end and out.canceled_at:
-                out.renewals.append(Renewal(period[1], False, out.canceled_at, price.unit_amount * seats))
+                out.renewals.append(
+                    Renewal(period[1], False, out.canceled_at, price.unit_amount * seats)
+                )
             elif period[1] - now < timedelta(days=60):
                 out.renewals.append(Renewal(period[1], None, None, price.unit_amount * seats))
         elif price.interval == "year" and out.end_reason == "canceled" and out.canceled_at:
-            out.renewals.append(Renewal(period[1], False, out.canceled_at, price.unit_amount * seats))
+            out.renewals.append(
+                Renewal(period[1], False, out.canceled_at, price.unit_amount * seats)
+            )
         out.status = self._status(out, trial_end, past_due)
-        self._write_subscription(customer, out, created, trial_start, trial_end, cancel_at_period_end, period)
+        self._write_subscription(
+            customer, out, created, trial_start, trial_end, cancel_at_period_end, period
+        )
         return out
 
-    def _period_event(self, customer: BillingCustomer, spec: SubSpec, out: SubOutcome,
-                      issued: IssuedInvoice, index: int, start: datetime, end: datetime,
-                      percent: int, seats: int, price: Price) -> bool:
+    def _period_event(
+        self,
+        customer: BillingCustomer,
+        spec: SubSpec,
+        out: SubOutcome,
+        issued: IssuedInvoice,
+        index: int,
+        start: datetime,
+        end: datetime,
+        percent: int,
+        seats: int,
+        price: Price,
+    ) -> bool:
         """Draws what happens during one billing period; True when the subscription stops."""
         rng, now = self.rng, self.now
         out.price, out.seats = price, seats
-        forced = spec.forced_cancel_at if spec.forced_cancel_at and start <= spec.forced_cancel_at < end else None
+        forced = (
+            spec.forced_cancel_at
+            if spec.forced_cancel_at and start <= spec.forced_cancel_at < end
+            else None
+        )
         switching = spec.switch_after_periods is not None and index == spec.switch_after_periods
         if forced is not None or switching:
             requested = forced or between(rng, start + DAY, end - DAY)
@@ -505,9 +701,18 @@ class BillingEngine:
             out.canceled_at = requested
             if chance(rng, 0.15):
                 out.ended_at, out.end_reason = requested, "canceled_immediately"
-                if issued.settlement.status == "paid" and requested - start < timedelta(days=10) and chance(rng, 0.6):
-                    refund = self.refund(issued.invoice_id, issued.currency, issued.total,
-                                         jitter(rng, requested, 600, 86400), "requested_by_customer")
+                if (
+                    issued.settlement.status == "paid"
+                    and requested - start < timedelta(days=10)
+                    and chance(rng, 0.6)
+                ):
+                    refund = self.refund(
+                        issued.invoice_id,
+                        issued.currency,
+                        issued.total,
+                        jitter(rng, requested, 600, 86400),
+                        "requested_by_customer",
+                    )
                     if refund:
                         self.samples.setdefault("full_refund", refund)
             else:
@@ -519,10 +724,26 @@ class BillingEngine:
             if at <= now:
                 new_price, new_seats, kind = self._draw_change(price, seats, spec, at)
                 if (new_price.price_id, new_seats) != (price.price_id, seats):
-                    self._prorate(customer, out.subscription_id, price, seats, new_price, new_seats,
-                                  at, start, end, percent)
-                    out.changes.append(Change(at, monthly_value(price, seats),
-                                              monthly_value(new_price, new_seats), kind))
+                    self._prorate(
+                        customer,
+                        out.subscription_id,
+                        price,
+                        seats,
+                        new_price,
+                        new_seats,
+                        at,
+                        start,
+                        end,
+                        percent,
+                    )
+                    out.changes.append(
+                        Change(
+                            at,
+                            monthly_value(price, seats),
+                            monthly_value(new_price, new_seats),
+                            kind,
+                        )
+                    )
                     out.price, out.seats = new_price, new_seats
         return False
 
@@ -533,9 +754,16 @@ class BillingEngine:
             return "trialing"
         return "past_due" if past_due else "active"
 
-    def _write_subscription(self, customer: BillingCustomer, out: SubOutcome, created: datetime,
-                            trial_start: datetime | None, trial_end: datetime | None,
-                            cancel_at_period_end: bool, period: tuple[datetime, datetime]) -> None:
+    def _write_subscription(
+        self,
+        customer: BillingCustomer,
+        out: SubOutcome,
+        created: datetime,
+        trial_start: datetime | None,
+        trial_end: datetime | None,
+        cancel_at_period_end: bool,
+        period: tuple[datetime, datetime],
+    ) -> None:
         fmt = self.fmt
         ts = fmt.ts
         row = (
@@ -568,10 +796,17 @@ class BillingEngine:
         last = main
         if main.end_reason == "switch" and main.ended_at is not None:
             # monthly -> annual: the second subscription starts exactly when the first ends
-            annual = self.catalogue.get(main.price.product, "y1", main.price.currency, main.ended_at)
-            spec = SubSpec(annual, main.seats, main.ended_at, created_at=main.canceled_at,
-                           churn_per_month=plan.main.churn_per_month * 0.7,
-                           change_per_month=plan.main.change_per_month)
+            annual = self.catalogue.get(
+                main.price.product, "y1", main.price.currency, main.ended_at
+            )
+            spec = SubSpec(
+                annual,
+                main.seats,
+                main.ended_at,
+                created_at=main.canceled_at,
+                churn_per_month=plan.main.churn_per_month * 0.7,
+                change_per_month=plan.main.change_per_month,
+            )
             last = self.run_subscription(customer, spec)
             subs.append(last)
             self.samples.setdefault("switch_first", main.subscription_id)
@@ -581,12 +816,23 @@ class BillingEngine:
             if addon_start <= now and (stop is None or addon_start < stop - DAY):
                 plan_key = "y1" if main.price.interval == "year" else "m1"
                 addon_price = self.catalogue.get("analytics", plan_key, main.price.currency)
-                addon = SubSpec(addon_price, plan.addon_seats, addon_start, churn_per_month=0.01,
-                                change_per_month=0.02, allow_tier_change=False, forced_cancel_at=stop)
+                addon = SubSpec(
+                    addon_price,
+                    plan.addon_seats,
+                    addon_start,
+                    churn_per_month=0.01,
+                    change_per_month=0.02,
+                    allow_tier_change=False,
+                    forced_cancel_at=stop,
+                )
                 subs.append(self.run_subscription(customer, addon))
         if plan.onboarding_manual_fee:
-            self.manual_invoice(customer, jitter(rng, main.start, 3600, 3 * 86400),
-                                plan.onboarding_manual_fee, "Onboarding and implementation (one-off)")
+            self.manual_invoice(
+                customer,
+                jitter(rng, main.start, 3600, 3 * 86400),
+                plan.onboarding_manual_fee,
+                "Onboarding and implementation (one-off)",
+            )
         if plan.services_fee:
             at = jitter(rng, main.start, 20 * 86400, 300 * 86400)
             if last.ended_at is None or at < last.ended_at:
@@ -594,13 +840,23 @@ class BillingEngine:
         outcome = CustomerOutcome(customer, subs)
         ended = [sub.ended_at for sub in subs]
         if plan.reactivation_after_days is not None and all(ended) and last.first_paid_at:
-            restart = jitter(rng, max(e for e in ended if e) + timedelta(days=plan.reactivation_after_days), 0, 86400)
+            restart = jitter(
+                rng,
+                max(e for e in ended if e) + timedelta(days=plan.reactivation_after_days),
+                0,
+                86400,
+            )
             if restart <= now - DAY:
                 plan_key = REACTIVATION_PLAN.draw(rng)
                 product = main.price.product if main.price.product in TIERS else "starter"
                 price = self.catalogue.get(product, plan_key, main.price.currency, restart)
-                spec = SubSpec(price, max(1, main.seats + rng.randint(-2, 2)), restart,
-                               churn_per_month=plan.main.churn_per_month, change_per_month=plan.main.change_per_month)
+                spec = SubSpec(
+                    price,
+                    max(1, main.seats + rng.randint(-2, 2)),
+                    restart,
+                    churn_per_month=plan.main.churn_per_month,
+                    change_per_month=plan.main.change_per_month,
+                )
                 subs.append(self.run_subscription(customer, spec))
                 outcome.reactivated_at = restart
         if plan.deleted_if_churned and all(sub.ended_at for sub in subs):

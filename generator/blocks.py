@@ -80,13 +80,31 @@ def run_block(task: BlockTask) -> BlockResult:
     share = (task.stop - task.first) / task.total
     target = max(1, round(config.customers * share))  # places this block's forced scenarios
     billing = BillingEngine(rng, fmt, sink, ids, world.catalogue, config.now)
-    story = Story(rng, fmt, sink, ids, world.catalogue, world.owners, world.fx, billing,
-                  config.start_at, config.now, target)
+    story = Story(
+        rng,
+        fmt,
+        sink,
+        ids,
+        world.catalogue,
+        world.owners,
+        world.fx,
+        billing,
+        config.start_at,
+        config.now,
+        target,
+    )
     story.run(first=task.first, stop=task.stop, total=task.total)
     counts = sink.close()
     check_id_counts(ids.counters, f"block {task.index}")
-    return BlockResult(task.index, counts, dict(ids.counters), dict(story.examples),
-                       dict(billing.samples), story.bookings, list(story.lead_companies))
+    return BlockResult(
+        task.index,
+        counts,
+        dict(ids.counters),
+        dict(story.examples),
+        dict(billing.samples),
+        story.bookings,
+        list(story.lead_companies),
+    )
 
 
 def run_blocks(tasks: list[BlockTask], workers: int) -> Iterator[BlockResult]:
@@ -167,10 +185,15 @@ class Joiner:
             writer.close()
 
 
-def generate_blocks(config: Config, blocks: list[tuple[int, int]], total: int, workers: int,
-                    progress: Callable[[int], None] | None,
-                    write_head: Callable[[Sink], None],
-                    write_tail: Callable[[Sink, list[BlockResult]], None]) -> dict[str, int]:
+def generate_blocks(
+    config: Config,
+    blocks: list[tuple[int, int]],
+    total: int,
+    workers: int,
+    progress: Callable[[int], None] | None,
+    write_head: Callable[[Sink], None],
+    write_tail: Callable[[Sink, list[BlockResult]], None],
+) -> dict[str, int]:
     """Runs the blocks and joins head part, block parts and tail part into the final files."""
     parts = config.out / ".parts"
     shutil.rmtree(parts, ignore_errors=True)
@@ -180,8 +203,10 @@ def generate_blocks(config: Config, blocks: list[tuple[int, int]], total: int, w
         write_head(head)
         counts = head.close()
         joiner.append(parts / "head")
-        tasks = [BlockTask(config, index, first, stop, total, parts, joiner.part_format)
-                 for index, (first, stop) in enumerate(blocks)]
+        tasks = [
+            BlockTask(config, index, first, stop, total, parts, joiner.part_format)
+            for index, (first, stop) in enumerate(blocks)
+        ]
         results: list[BlockResult] = []
         for result in run_blocks(tasks, workers):
             joiner.append(block_dir(parts, result.index))

@@ -4,34 +4,150 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from generator.common import RawFormatter, Row, Sink, Weights, add_month_to_date, chance
 
 FIRST_NAMES: tuple[str, ...] = (
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
-    "Sarah", "Charles", "Karen", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Sandra",
-    "Mark", "Ashley", "Steven", "Emily", "Paul", "Michelle", "Andrew", "Amanda", "Joshua",
-    "Melissa", "Kevin", "Laura", "Brian", "Rebecca", "Lukas", "Sophie", "Emma", "Jonas",
-    "Chloe", "Hugo", "Lea", "Olivia", "Noah", "Mia", "Liam", "Ava", "Ethan", "Zoe", "Priya",
-    "Arjun", "Mei", "Kenji", "Sofia", "Mateo", "Jane", "Omar", "Fatima", "Lars", "Ingrid",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Nancy",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Ashley",
+    "Steven",
+    "Emily",
+    "Paul",
+    "Michelle",
+    "Andrew",
+    "Amanda",
+    "Joshua",
+    "Melissa",
+    "Kevin",
+    "Laura",
+    "Brian",
+    "Rebecca",
+    "Lukas",
+    "Sophie",
+    "Emma",
+    "Jonas",
+    "Chloe",
+    "Hugo",
+    "Lea",
+    "Olivia",
+    "Noah",
+    "Mia",
+    "Liam",
+    "Ava",
+    "Ethan",
+    "Zoe",
+    "Priya",
+    "Arjun",
+    "Mei",
+    "Kenji",
+    "Sofia",
+    "Mateo",
+    "Jane",
+    "Omar",
+    "Fatima",
+    "Lars",
+    "Ingrid",
 )
 LAST_NAMES: tuple[str, ...] = (
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker",
-    "Hall", "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Carter",
-    "Mitchell", "Roberts", "Turner", "Phillips", "Campbell", "Parker", "Evans", "Edwards",
-    "Collins", "Stewart", "Murphy", "Cook", "Rogers", "Morgan", "Muller", "Schmidt",
-    "Schneider", "Fischer", "Dubois", "Bernard", "Moreau", "Jansen", "de Vries", "O'Brien",
-    "Patel", "Tanaka", "Kowalski", "Rossi", "Doe", "Nilsson",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Carter",
+    "Mitchell",
+    "Roberts",
+    "Turner",
+    "Phillips",
+    "Campbell",
+    "Parker",
+    "Evans",
+    "Edwards",
+    "Collins",
+    "Stewart",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Morgan",
+    "Muller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Dubois",
+    "Bernard",
+    "Moreau",
+    "Jansen",
+    "de Vries",
+    "O'Brien",
+    "Patel",
+    "Tanaka",
+    "Kowalski",
+    "Rossi",
+    "Doe",
+    "Nilsson",
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def email_local(first_name: str, last_name: str) -> str:
     clean = "".join(ch for ch in f"{first_name}.{last_name}".lower() if ch.isalnum() or ch == ".")
     return clean
@@ -114,7 +230,9 @@ class OwnerPicker:
         self._cache: dict[tuple[str, int], list[Owner]] = {}
         for team in {owner.team for owner in owners}:
             instants = {owner.active_from for owner in owners if owner.team == team}
-            instants |= {owner.active_to for owner in owners if owner.team == team and owner.active_to}
+            instants |= {
+                owner.active_to for owner in owners if owner.team == team and owner.active_to
+            }
             self._breaks[team] = sorted(instants)
 
     def pick(self, rng: random.Random, team: str, when: datetime) -> Owner:
@@ -154,9 +272,21 @@ CURRENCY_FACTOR: dict[str, float] = {"USD": 1.0, "EUR": 0.93, "GBP": 0.80, "CAD"
 
 # product -> (name, tier rank, {plan: (interval, interval_count, USD unit amount in cents)})
 PRODUCTS: dict[str, tuple[str, int, dict[str, tuple[str, int, int]]]] = {
-    "starter": ("Starter", 0, {"m1": ("month", 1, 2900), "m3": ("month", 3, 8100), "y1": ("year", 1, 29000)}),
-    "growth": ("Growth", 1, {"m1": ("month", 1, 5900), "m3": ("month", 3, 16500), "y1": ("year", 1, 59000)}),
-    "enterprise": ("Enterprise", 2, {"m1": ("month", 1, 11900), "m3": ("month", 3, 33900), "y1": ("year", 1, 119000)}),
+    "starter": (
+        "Starter",
+        0,
+        {"m1": ("month", 1, 2900), "m3": ("month", 3, 8100), "y1": ("year", 1, 29000)},
+    ),
+    "growth": (
+        "Growth",
+        1,
+        {"m1": ("month", 1, 5900), "m3": ("month", 3, 16500), "y1": ("year", 1, 59000)},
+    ),
+    "enterprise": (
+        "Enterprise",
+        2,
+        {"m1": ("month", 1, 11900), "m3": ("month", 3, 33900), "y1": ("year", 1, 119000)},
+    ),
     "analytics": ("Analytics Add-on", 5, {"m1": ("month", 1, 1500), "y1": ("year", 1, 15000)}),
     "flex": ("Flex (weekly)", 6, {"w1": ("week", 1, 900)}),
 }
@@ -211,15 +341,34 @@ class PriceCatalogue:
                 for currency in CURRENCIES:
                     price_id = f"price_{product}_{plan}_{currency.lower()}"
                     self.prices[price_id] = Price(
-                        price_id, product, name, plan, interval, count,
-                        local_amount(usd, currency), currency, True,
+                        price_id,
+                        product,
+                        name,
+                        plan,
+                        interval,
+                        count,
+                        local_amount(usd, currency),
+                        currency,
+                        True,
                     )
         self.prices[LEGACY_PRICE_ID] = Price(
-            LEGACY_PRICE_ID, "starter", "Starter", "m1", "month", 1, 2500, "USD", False,
+            LEGACY_PRICE_ID,
+            "starter",
+            "Starter",
+            "m1",
+            "month",
+            1,
+            2500,
+            "USD",
+            False,
         )
 
     def get(self, product: str, plan: str, currency: str, when: datetime | None = None) -> Price:
-        if (product, plan, currency) == ("starter", "m1", "USD") and when is not None and when < LEGACY_UNTIL:
+        if (
+            (product, plan, currency) == ("starter", "m1", "USD")
+            and when is not None
+            and when < LEGACY_UNTIL
+        ):
             return self.prices[LEGACY_PRICE_ID]
         return self.prices[f"price_{product}_{plan}_{currency.lower()}"]
 
@@ -262,7 +411,7 @@ class FxTable:
     rates: dict[str, list[tuple[date, int]]]
 
     @classmethod
-    def build(cls, rng: random.Random, first_month: date, last_month: date) -> "FxTable":
+    def build(cls, rng: random.Random, first_month: date, last_month: date) -> FxTable:
         rates: dict[str, list[tuple[date, int]]] = {}
         for currency in sorted(FX_START):
             level, low, high = FX_START[currency]
@@ -291,15 +440,22 @@ class FxTable:
             for index, (rate_date, micro) in enumerate(self.rates[currency]):
                 if currency == "GBP" and index == 6:
                     # a corrected rate: first loaded with a typo, then re-loaded (last row wins)
-                    sink.write("finance/fx_rates", {
-                        "rate_date": rate_date.isoformat(), "currency": currency,
-                        "rate_to_usd": fmt.rate(micro + 100_000),
-                    })
-                sink.write("finance/fx_rates", {
-                    "rate_date": rate_date.isoformat(),
-                    "currency": currency,
-                    "rate_to_usd": fmt.rate(micro),
-                })
+                    sink.write(
+                        "finance/fx_rates",
+                        {
+                            "rate_date": rate_date.isoformat(),
+                            "currency": currency,
+                            "rate_to_usd": fmt.rate(micro + 100_000),
+                        },
+                    )
+                sink.write(
+                    "finance/fx_rates",
+                    {
+                        "rate_date": rate_date.isoformat(),
+                        "currency": currency,
+                        "rate_to_usd": fmt.rate(micro),
+                    },
+                )
 
 
 CANADA_CURRENCY = Weights([("CAD", 0.75), ("USD", 0.25)])

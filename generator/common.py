@@ -11,10 +11,11 @@ import csv
 import importlib
 import math
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Generic, Mapping, Sequence, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 Row = dict[str, str]
 T = TypeVar("T")
@@ -22,56 +23,148 @@ T = TypeVar("T")
 # The raw contract (docs/raw_contract.md): table -> columns, in contract order.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "crm/contacts": (
-        "contact_id", "email", "first_name", "last_name", "company_id", "owner_id",
-        "lead_source", "lifecycle_stage", "created_at", "became_lead_at", "became_mql_at",
-        "became_sql_at", "became_opportunity_at", "became_customer_at", "is_deleted",
+        "contact_id",
+        "email",
+        "first_name",
+        "last_name",
+        "company_id",
+        "owner_id",
+        "lead_source",
+        "lifecycle_stage",
+        "created_at",
+        "became_lead_at",
+        "became_mql_at",
+        "became_sql_at",
+        "became_opportunity_at",
+        "became_customer_at",
+        "is_deleted",
         "updated_at",
     ),
     "crm/companies": (
-        "company_id", "name", "domain", "industry", "country", "employee_count", "owner_id",
-        "created_at", "updated_at", "is_deleted",
+        "company_id",
+        "name",
+        "domain",
+        "industry",
+        "country",
+        "employee_count",
+        "owner_id",
+        "created_at",
+        "updated_at",
+        "is_deleted",
     ),
     "crm/deals": (
-        "deal_id", "company_id", "owner_id", "deal_name", "pipeline", "deal_stage", "amount",
-        "currency", "created_at", "closed_at", "is_deleted", "updated_at",
+        "deal_id",
+        "company_id",
+        "owner_id",
+        "deal_name",
+        "pipeline",
+        "deal_stage",
+        "amount",
+        "currency",
+        "created_at",
+        "closed_at",
+        "is_deleted",
+        "updated_at",
     ),
     "crm/deal_stage_history": ("deal_id", "deal_stage", "entered_at"),
     "crm/owners": ("owner_id", "email", "first_name", "last_name", "team", "is_active"),
     "billing/customers": (
-        "customer_id", "email", "name", "crm_company_id", "country", "currency",
-        "is_livemode", "created_at", "is_deleted",
+        "customer_id",
+        "email",
+        "name",
+        "crm_company_id",
+        "country",
+        "currency",
+        "is_livemode",
+        "created_at",
+        "is_deleted",
     ),
     "billing/prices": (
-        "price_id", "product_id", "product_name", "nickname", "billing_interval",
-        "interval_count", "unit_amount", "currency", "is_active",
+        "price_id",
+        "product_id",
+        "product_name",
+        "nickname",
+        "billing_interval",
+        "interval_count",
+        "unit_amount",
+        "currency",
+        "is_active",
     ),
     "billing/subscriptions": (
-        "subscription_id", "customer_id", "status", "created_at", "started_at", "trial_start",
-        "trial_end", "cancel_at_period_end", "canceled_at", "ended_at",
-        "current_period_start", "current_period_end",
+        "subscription_id",
+        "customer_id",
+        "status",
+        "created_at",
+        "started_at",
+        "trial_start",
+        "trial_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "current_period_start",
+        "current_period_end",
     ),
     "billing/invoices": (
-        "invoice_id", "customer_id", "subscription_id", "status", "billing_reason", "currency",
-        "created_at", "period_start", "period_end", "subtotal", "discount_total", "tax",
-        "total", "amount_paid", "paid_at",
+        "invoice_id",
+        "customer_id",
+        "subscription_id",
+        "status",
+        "billing_reason",
+        "currency",
+        "created_at",
+        "period_start",
+        "period_end",
+        "subtotal",
+        "discount_total",
+        "tax",
+        "total",
+        "amount_paid",
+        "paid_at",
     ),
     "billing/invoice_line_items": (
-        "line_item_id", "invoice_id", "subscription_id", "price_id", "line_type",
-        "is_proration", "quantity", "amount", "discount_amount", "period_start", "period_end",
+        "line_item_id",
+        "invoice_id",
+        "subscription_id",
+        "price_id",
+        "line_type",
+        "is_proration",
+        "quantity",
+        "amount",
+        "discount_amount",
+        "period_start",
+        "period_end",
         "description",
     ),
     "billing/refunds": (
-        "refund_id", "invoice_id", "amount", "currency", "status", "created_at", "reason",
+        "refund_id",
+        "invoice_id",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+        "reason",
     ),
     "finance/expenses": (
-        "expense_id", "incurred_on", "department", "category", "channel", "amount", "currency",
+        "expense_id",
+        "incurred_on",
+        "department",
+        "category",
+        "channel",
+        "amount",
+        "currency",
     ),
     "finance/fx_rates": ("rate_date", "currency", "rate_to_usd"),
 }
 
 CHANNELS: tuple[str, ...] = (
-    "organic_search", "paid_search", "paid_social", "referral", "events", "outbound",
-    "partner", "direct",
+    "organic_search",
+    "paid_search",
+    "paid_social",
+    "referral",
+    "events",
+    "outbound",
+    "partner",
+    "direct",
 )
 
 
@@ -172,7 +265,7 @@ class Weights(Generic[T]):
         return self.options[-1][0]
 
 
-def weighted(rng: random.Random, options: "Sequence[tuple[T, float]] | Weights[T]") -> T:
+def weighted(rng: random.Random, options: Sequence[tuple[T, float]] | Weights[T]) -> T:
     if isinstance(options, Weights):
         return options.draw(rng)
     total = sum(weight for _, weight in options)
@@ -212,7 +305,9 @@ def lognormvariate(rng: random.Random, mu: float, sigma: float) -> float:
     return _exp(mu + z * sigma)
 
 
-def lognormal_days(rng: random.Random, median: float, sigma: float, low: float, high: float) -> timedelta:
+def lognormal_days(
+    rng: random.Random, median: float, sigma: float, low: float, high: float
+) -> timedelta:
     days = lognormvariate(rng, _log(median), sigma)
     days = min(max(days, low), high)
     return timedelta(seconds=int(days * 86400))
@@ -361,8 +456,9 @@ class TableWriter:
 class CsvTableWriter(TableWriter):
     """One CSV file, header row, contract column order, `\\n` line endings, UTF-8."""
 
-    def __init__(self, path: Path, columns: Sequence[str], batch_rows: int = 8192, *,
-                 header: bool = True) -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[str], batch_rows: int = 8192, *, header: bool = True
+    ) -> None:
         super().__init__(path, columns, batch_rows)
         self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, lineterminator="\n")
@@ -446,8 +542,9 @@ class Sink:
     memory stays bounded; ``write(table, mapping)`` is for rare rows.
     """
 
-    def __init__(self, out: Path, file_format: str, batch_rows: int | None = None, *,
-                 header: bool = True) -> None:
+    def __init__(
+        self, out: Path, file_format: str, batch_rows: int | None = None, *, header: bool = True
+    ) -> None:
         """file_format: csv, parquet, or arrow (Arrow IPC parts of a parallel run);
         header=False writes CSV without a header row (parts to be concatenated)."""
         self.writers: dict[str, TableWriter] = {}

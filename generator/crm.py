@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 
 from generator.catalogue import FIRST_NAMES, LAST_NAMES, email_local
 from generator.common import (
-    RawFormatter, Sink, Values, Weights, between, chance, jitter, lognormvariate,
+    RawFormatter,
+    Sink,
+    Values,
+    Weights,
+    between,
+    chance,
+    jitter,
+    lognormvariate,
 )
 
 FUNNEL: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "customer")
@@ -27,46 +34,162 @@ LIFECYCLE: dict[str, str] = {
     "customer": "customer",
 }
 OPEN_STAGES: tuple[str, ...] = (
-    "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-    "decisionmakerboughtin", "contractsent",
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
 )
 CLOSED_STAGES: tuple[str, ...] = ("closedwon", "closedlost")
 
-CHANNEL_WEIGHTS: Weights[str] = Weights((
-    ("organic_search", 0.22), ("paid_search", 0.19), ("paid_social", 0.12),
-    ("referral", 0.10), ("events", 0.08), ("outbound", 0.13), ("partner", 0.06),
-    ("direct", 0.10),
-))
+CHANNEL_WEIGHTS: Weights[str] = Weights(
+    (
+        ("organic_search", 0.22),
+        ("paid_search", 0.19),
+        ("paid_social", 0.12),
+        ("referral", 0.10),
+        ("events", 0.08),
+        ("outbound", 0.13),
+        ("partner", 0.06),
+        ("direct", 0.10),
+    )
+)
 FREE_TEXT_SOURCES: tuple[str, ...] = ("webinar", "Trade show", "LinkedIn", "G2 review", "podcast")
 
 INDUSTRIES: tuple[str, ...] = (
-    "Software", "Financial Services", "Healthcare", "Retail", "Manufacturing", "Education",
-    "Media", "Logistics", "Professional Services", "Real Estate", "Hospitality",
+    "Software",
+    "Financial Services",
+    "Healthcare",
+    "Retail",
+    "Manufacturing",
+    "Education",
+    "Media",
+    "Logistics",
+    "Professional Services",
+    "Real Estate",
+    "Hospitality",
 )
-COUNTRIES: Weights[str] = Weights((
-    ("US", 0.50), ("GB", 0.12), ("DE", 0.08), ("CA", 0.07), ("FR", 0.05), ("NL", 0.04),
-    ("AU", 0.03), ("IE", 0.02), ("ES", 0.02), ("SE", 0.02), ("IN", 0.02), ("BR", 0.01),
-    ("SG", 0.01), ("JP", 0.01),
-))
+COUNTRIES: Weights[str] = Weights(
+    (
+        ("US", 0.50),
+        ("GB", 0.12),
+        ("DE", 0.08),
+        ("CA", 0.07),
+        ("FR", 0.05),
+        ("NL", 0.04),
+        ("AU", 0.03),
+        ("IE", 0.02),
+        ("ES", 0.02),
+        ("SE", 0.02),
+        ("IN", 0.02),
+        ("BR", 0.01),
+        ("SG", 0.01),
+        ("JP", 0.01),
+    )
+)
 COMPANY_ADJ: tuple[str, ...] = (
-    "Blue", "Bright", "Cedar", "Clear", "Copper", "Crimson", "Delta", "Eagle", "Evergreen",
-    "First", "Golden", "Granite", "Green", "Harbor", "Iron", "Lake", "Maple", "Meridian",
-    "North", "Nova", "Oak", "Orbit", "Pacific", "Pine", "Pioneer", "Prime", "Quantum",
-    "Rapid", "Red", "River", "Silver", "Summit", "Sun", "True", "Union", "Vertex", "West",
-    "Zen", "Atlas", "Beacon", "Cobalt", "Falcon", "Juniper", "Lumen", "Mosaic", "Nimbus",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Clear",
+    "Copper",
+    "Crimson",
+    "Delta",
+    "Eagle",
+    "Evergreen",
+    "First",
+    "Golden",
+    "Granite",
+    "Green",
+    "Harbor",
+    "Iron",
+    "Lake",
+    "Maple",
+    "Meridian",
+    "North",
+    "Nova",
+    "Oak",
+    "Orbit",
+    "Pacific",
+    "Pine",
+    "Pioneer",
+    "Prime",
+    "Quantum",
+    "Rapid",
+    "Red",
+    "River",
+    "Silver",
+    "Summit",
+    "Sun",
+    "True",
+    "Union",
+    "Vertex",
+    "West",
+    "Zen",
+    "Atlas",
+    "Beacon",
+    "Cobalt",
+    "Falcon",
+    "Juniper",
+    "Lumen",
+    "Mosaic",
+    "Nimbus",
 )
 COMPANY_NOUN: tuple[str, ...] = (
-    "Analytics", "Bank", "Bio", "Brands", "Capital", "Cloud", "Commerce", "Consulting",
-    "Data", "Dynamics", "Energy", "Foods", "Freight", "Health", "Insights", "Labs",
-    "Learning", "Logistics", "Media", "Medical", "Metrics", "Mobility", "Networks",
-    "Partners", "Payments", "Retail", "Robotics", "Security", "Software", "Solutions",
-    "Studio", "Systems", "Tech", "Travel", "Ventures", "Works", "Apparel", "Home", "Games",
-    "Outdoors", "Pharma", "Legal",
+    "Analytics",
+    "Bank",
+    "Bio",
+    "Brands",
+    "Capital",
+    "Cloud",
+    "Commerce",
+    "Consulting",
+    "Data",
+    "Dynamics",
+    "Energy",
+    "Foods",
+    "Freight",
+    "Health",
+    "Insights",
+    "Labs",
+    "Learning",
+    "Logistics",
+    "Media",
+    "Medical",
+    "Metrics",
+    "Mobility",
+    "Networks",
+    "Partners",
+    "Payments",
+    "Retail",
+    "Robotics",
+    "Security",
+    "Software",
+    "Solutions",
+    "Studio",
+    "Systems",
+    "Tech",
+    "Travel",
+    "Ventures",
+    "Works",
+    "Apparel",
+    "Home",
+    "Games",
+    "Outdoors",
+    "Pharma",
+    "Legal",
 )
 COMPANY_SUFFIX: dict[str, tuple[str, ...]] = {
-    "US": ("Inc", "LLC", "Corp", ""), "GB": ("Ltd", "PLC", ""), "DE": ("GmbH", "AG", ""),
-    "FR": ("SAS", "SA", ""), "NL": ("BV", ""), "IE": ("Ltd", ""), "ES": ("SL", ""),
-    "SE": ("AB", ""), "CA": ("Inc", "Ltd", ""), "AU": ("Pty Ltd", ""),
+    "US": ("Inc", "LLC", "Corp", ""),
+    "GB": ("Ltd", "PLC", ""),
+    "DE": ("GmbH", "AG", ""),
+    "FR": ("SAS", "SA", ""),
+    "NL": ("BV", ""),
+    "IE": ("Ltd", ""),
+    "ES": ("SL", ""),
+    "SE": ("AB", ""),
+    "CA": ("Inc", "Ltd", ""),
+    "AU": ("Pty Ltd", ""),
 }
 
 
@@ -111,8 +234,13 @@ def make_company(rng: random.Random, number: int, created_at: datetime, owner_id
     )
 
 
-def company_row(company: Company, fmt: RawFormatter, *, name: str | None = None,
-                updated_at: datetime | None = None) -> Values:
+def company_row(
+    company: Company,
+    fmt: RawFormatter,
+    *,
+    name: str | None = None,
+    updated_at: datetime | None = None,
+) -> Values:
     return (
         company.company_id,
         company.name if name is None else name,
@@ -183,13 +311,21 @@ class Contact:
     updated_at: datetime | None = None
 
 
-def make_contact(rng: random.Random, number: int, domain: str | None, company_id: str | None,
-                 created_at: datetime, lead_source: str | None) -> Contact:
+def make_contact(
+    rng: random.Random,
+    number: int,
+    domain: str | None,
+    company_id: str | None,
+    created_at: datetime,
+    lead_source: str | None,
+) -> Contact:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     email: str | None = f"{email_local(first, last)}@{domain or 'example.com'}"
     if chance(rng, 0.02):
         email = None
-    return Contact(str(100_000 + number), first, last, email, company_id, None, lead_source, created_at)
+    return Contact(
+        str(100_000 + number), first, last, email, company_id, None, lead_source, created_at
+    )
 
 
 def lifecycle(stages: dict[str, datetime], special: str | None) -> str:
@@ -207,7 +343,9 @@ def apply_contact_noise(rng: random.Random, contact: Contact, now: datetime) -> 
     """Realistic CRM mess: out-of-order timestamps, missing lead date, soft deletes."""
     stages = contact.stages
     if "lead" in stages and "mql" in stages and chance(rng, 0.03):
-        stages["mql"] = stages["lead"] - timedelta(days=rng.randint(1, 6), seconds=rng.randint(0, 86399))
+        stages["mql"] = stages["lead"] - timedelta(
+            days=rng.randint(1, 6), seconds=rng.randint(0, 86399)
+        )
     if len(stages) >= 2 and "lead" in stages and chance(rng, 0.05):
         del stages["lead"]
     if chance(rng, 0.015):
@@ -219,8 +357,9 @@ def apply_contact_noise(rng: random.Random, contact: Contact, now: datetime) -> 
 STAGE_ORDER: tuple[str, ...] = tuple(STAGE_COLUMN)
 
 
-def contact_row(contact: Contact, fmt: RawFormatter, stages: dict[str, datetime],
-                updated_at: datetime | None) -> Values:
+def contact_row(
+    contact: Contact, fmt: RawFormatter, stages: dict[str, datetime], updated_at: datetime | None
+) -> Values:
     ts = fmt.ts
     # the formatter's draws happen in the original order: created_at, is_deleted,
     # updated_at, then the stage columns (lead .. customer); columns are in contract order
@@ -300,15 +439,20 @@ class Deal:
         return at if stage in CLOSED_STAGES else None
 
 
-def stage_path(rng: random.Random, created: datetime, end: datetime, outcome: str,
-               reopen: bool = False) -> list[tuple[str, datetime]]:
+def stage_path(
+    rng: random.Random, created: datetime, end: datetime, outcome: str, reopen: bool = False
+) -> list[tuple[str, datetime]]:
     """Stages entered from `created` to `end`.
 
     outcome: "won"/"lost" (closed at `end`) or "open" (last stage entered before `end`).
     reopen: contractsent -> closedlost -> contractsent -> closedwon.
     """
     if outcome == "won":
-        stages = [OPEN_STAGES[0]] + [s for s in OPEN_STAGES[1:-1] if not chance(rng, 0.15)] + [OPEN_STAGES[-1]]
+        stages = (
+            [OPEN_STAGES[0]]
+            + [s for s in OPEN_STAGES[1:-1] if not chance(rng, 0.15)]
+            + [OPEN_STAGES[-1]]
+        )
     else:
         depth = rng.randint(1, len(OPEN_STAGES))
         stages = list(OPEN_STAGES[:depth])
@@ -332,8 +476,9 @@ def stage_path(rng: random.Random, created: datetime, end: datetime, outcome: st
     return path
 
 
-def deal_row(deal: Deal, fmt: RawFormatter, history: list[tuple[str, datetime]],
-             updated_at: datetime) -> Values:
+def deal_row(
+    deal: Deal, fmt: RawFormatter, history: list[tuple[str, datetime]], updated_at: datetime
+) -> Values:
     stage, at = history[-1]
     ts = fmt.ts
     return (
@@ -359,7 +504,9 @@ def write_deal(sink: Sink, fmt: RawFormatter, rng: random.Random, deal: Deal) ->
     duplicated = len(deal.history) >= 2 and rng.random() < 0.02
     if duplicated:
         previous, last = deal.history[-2][1], deal.history[-1][1]
-        snapshot_at = between(rng, previous, last - timedelta(seconds=1)) if last > previous else previous
+        snapshot_at = (
+            between(rng, previous, last - timedelta(seconds=1)) if last > previous else previous
+        )
         stale = deal_row(deal, fmt, deal.history[:-1], snapshot_at)
         first, second = (stale, final) if rng.random() < 0.5 else (final, stale)
         deals.append(first)

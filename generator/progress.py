@@ -10,8 +10,15 @@ from typing import TextIO
 class Progress:
     """``update(n)`` as work gets done; ``close()`` at the end. Silent unless enabled."""
 
-    def __init__(self, total: int, label: str, *, enabled: bool | None = None,
-                 stream: TextIO | None = None, interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        *,
+        enabled: bool | None = None,
+        stream: TextIO | None = None,
+        interval: float = 0.25,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.total = max(1, total)
@@ -35,8 +42,10 @@ class Progress:
         elapsed = now - self._began
         eta = elapsed * (1 - share) / share if share > 0 else 0.0
         bar = "#" * int(share * 30)
-        self.stream.write(f"\r{self.label} [{bar:<30}] {self.done:,}/{self.total:,} "
-                          f"{share:4.0%} {elapsed:5.0f} s, {eta:4.0f} s left ")
+        self.stream.write(
+            f"\r{self.label} [{bar:<30}] {self.done:,}/{self.total:,} "
+            f"{share:4.0%} {elapsed:5.0f} s, {eta:4.0f} s left "
+        )
         self.stream.flush()
 
     def close(self) -> None:

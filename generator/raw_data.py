@@ -99,9 +99,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator import blocks as block_plan
 from generator.bad_rows import References, write_bad_rows
 from generator.billing import BillingEngine
-from generator import blocks as block_plan
 from generator.blocks import BlockResult, generate_blocks, plan_blocks
 from generator.catalogue import write_owners
 from generator.common import FastRandom, IdSequence, RawFormatter, Sink
@@ -127,8 +127,16 @@ def write_catalogues(sink: Sink, fmt: RawFormatter, world: World) -> None:
     world.fx.write(sink, fmt)
 
 
-def write_epilogue(sink: Sink, fmt: RawFormatter, config: Config, world: World, ids: IdSequence,
-                   samples: dict[str, str], lead_companies: list[str], acv: dict[date, int]) -> None:
+def write_epilogue(
+    sink: Sink,
+    fmt: RawFormatter,
+    config: Config,
+    world: World,
+    ids: IdSequence,
+    samples: dict[str, str],
+    lead_companies: list[str],
+    acv: dict[date, int],
+) -> None:
     """The rows written after the story: the broken rows, then the expenses."""
     if "paid_invoice" not in samples:
         raise ValueError("no paid live invoice to hang the broken rows on: use more --customers")
@@ -171,14 +179,26 @@ def generate(config: Config, *, workers: int = 1, show_progress: bool | None = F
     return Result(counts, examples, time.perf_counter() - began)
 
 
-def _generate_one_stream(config: Config, world: World, fmt: RawFormatter,
-                         progress: Progress) -> tuple[dict[str, int], dict[str, str]]:
+def _generate_one_stream(
+    config: Config, world: World, fmt: RawFormatter, progress: Progress
+) -> tuple[dict[str, int], dict[str, str]]:
     sink = Sink(config.out, config.file_format)
     ids = IdSequence()
     write_catalogues(sink, fmt, world)
     billing = BillingEngine(world.rng, fmt, sink, ids, world.catalogue, config.now)
-    story = Story(world.rng, fmt, sink, ids, world.catalogue, world.owners, world.fx, billing,
-                  config.start_at, config.now, config.customers)
+    story = Story(
+        world.rng,
+        fmt,
+        sink,
+        ids,
+        world.catalogue,
+        world.owners,
+        world.fx,
+        billing,
+        config.start_at,
+        config.now,
+        config.customers,
+    )
     story.run(progress.update)
     check_id_counts(ids.counters, "run")
     acv = {month: entry.new_acv_usd_cents for month, entry in story.bookings.items()}
@@ -189,8 +209,15 @@ def _generate_one_stream(config: Config, world: World, fmt: RawFormatter,
     return counts, examples
 
 
-def _generate_blocks(config: Config, world: World, fmt: RawFormatter, blocks: list[tuple[int, int]],
-                     total: int, workers: int, progress: Progress) -> tuple[dict[str, int], dict[str, str]]:
+def _generate_blocks(
+    config: Config,
+    world: World,
+    fmt: RawFormatter,
+    blocks: list[tuple[int, int]],
+    total: int,
+    workers: int,
+    progress: Progress,
+) -> tuple[dict[str, int], dict[str, str]]:
     examples: dict[str, str] = {}
 
     def tail(sink: Sink, results: list[BlockResult]) -> None:
@@ -205,12 +232,27 @@ def _generate_blocks(config: Config, world: World, fmt: RawFormatter, blocks: li
             lead_companies.extend(result.lead_companies)
             for month, entry in result.bookings.items():
                 acv[month] = acv.get(month, 0) + entry.new_acv_usd_cents
-        write_epilogue(sink, fmt, config, world, IdSequence(), samples, lead_companies,
-                       dict(sorted(acv.items())))
+        write_epilogue(
+            sink,
+            fmt,
+            config,
+            world,
+            IdSequence(),
+            samples,
+            lead_companies,
+            dict(sorted(acv.items())),
+        )
         examples.update({f"sample {key}": value for key, value in samples.items()})
 
-    counts = generate_blocks(config, blocks, total, workers, progress.update,
-                             lambda sink: write_catalogues(sink, fmt, world), tail)
+    counts = generate_blocks(
+        config,
+        blocks,
+        total,
+        workers,
+        progress.update,
+        lambda sink: write_catalogues(sink, fmt, world),
+        tail,
+    )
     return counts, examples
 
 
@@ -226,9 +268,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int]:
     parser.add_argument("--start", type=date.fromisoformat, default=date(2023, 10, 1))
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--format", dest="file_format", choices=("csv", "parquet"), default="csv")
-    parser.add_argument("--workers", type=int, default=default_workers(),
-                        help=f"processes for runs of more than {block_plan.BLOCK_COMPANIES:,} companies "
-                             "(about 5,800 customers); the output does not depend on it")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"processes for runs of more than {block_plan.BLOCK_COMPANIES:,} companies "
+        "(about 5,800 customers); the output does not depend on it",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing (no progress bar)")
     args = parser.parse_args(argv)
     config = Config(args.out, args.seed, args.customers, args.start, args.months, args.file_format)

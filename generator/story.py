@@ -13,25 +13,59 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from generator.billing import (
-    BillingCustomer, BillingEngine, Coupon, CustomerOutcome, CustomerPlan, SubSpec,
+    BillingCustomer,
+    BillingEngine,
+    Coupon,
+    CustomerOutcome,
+    CustomerPlan,
+    SubSpec,
 )
 from generator.catalogue import (
-    FxTable, Owner, OwnerPicker, PriceCatalogue, country_currency, local_amount,
+    FxTable,
+    Owner,
+    OwnerPicker,
+    PriceCatalogue,
+    country_currency,
+    local_amount,
 )
 from generator.common import (
-    IdSequence, RawFormatter, Sink, Weights, add_months, chance, div_round, jitter,
-    lognormal_days, lognormvariate, month_start,
+    IdSequence,
+    RawFormatter,
+    Sink,
+    Weights,
+    add_months,
+    chance,
+    div_round,
+    jitter,
+    lognormal_days,
+    lognormvariate,
+    month_start,
 )
 from generator.crm import (
-    Company, Contact, Deal, apply_contact_noise, make_company, make_contact, pick_channel,
-    raw_lead_source, stage_path, write_company, write_contact, write_deal,
+    Company,
+    Contact,
+    Deal,
+    apply_contact_noise,
+    make_company,
+    make_contact,
+    pick_channel,
+    raw_lead_source,
+    stage_path,
+    write_company,
+    write_contact,
+    write_deal,
 )
 
 DAY = timedelta(days=1)
 
-FATES: Weights[str] = Weights((
-    ("customer_sales", 0.20), ("customer_self", 0.065), ("opportunity", 0.30), ("lead", 0.435),
-))
+FATES: Weights[str] = Weights(
+    (
+        ("customer_sales", 0.20),
+        ("customer_self", 0.065),
+        ("opportunity", 0.30),
+        ("lead", 0.435),
+    )
+)
 SELF_SERVE_TIER = Weights([("starter", 0.72), ("growth", 0.28)])
 SELF_SERVE_PLAN = Weights([("m1", 0.82), ("y1", 0.13), ("w1", 0.05)])
 SALES_TIER = Weights([("starter", 0.38), ("growth", 0.46), ("enterprise", 0.16)])
@@ -61,17 +95,31 @@ SCENARIOS: tuple[tuple[float, str], ...] = (
     (0.98, "trialing_at_end"),
     (0.985, "past_due_at_end"),
 )
-LATE_SCENARIOS = frozenset({
-    "cancel_pending_at_end", "draft_invoice_at_end", "next_invoice_not_issued",
-    "trialing_at_end", "past_due_at_end",
-})
+LATE_SCENARIOS = frozenset(
+    {
+        "cancel_pending_at_end",
+        "draft_invoice_at_end",
+        "next_invoice_not_issued",
+        "trialing_at_end",
+        "past_due_at_end",
+    }
+)
 
 TAX_BPS: dict[str, int] = {
-    "GB": 2000, "DE": 1900, "FR": 2000, "NL": 2100, "IE": 2300, "ES": 2100, "SE": 2500,
-    "CA": 1300, "AU": 1000,
+    "GB": 2000,
+    "DE": 1900,
+    "FR": 2000,
+    "NL": 2100,
+    "IE": 2300,
+    "ES": 2100,
+    "SE": 2500,
+    "CA": 1300,
+    "AU": 1000,
 }
 SEATS: dict[str, tuple[float, float, int, int]] = {  # median, sigma, min, max
-    "starter": (3, 0.6, 1, 15), "growth": (10, 0.6, 3, 60), "enterprise": (45, 0.5, 15, 300),
+    "starter": (3, 0.6, 1, 15),
+    "growth": (10, 0.6, 3, 60),
+    "enterprise": (45, 0.5, 15, 300),
     "flex": (2, 0.5, 1, 8),
 }
 CHURN: dict[str, float] = {"starter": 0.028, "growth": 0.017, "enterprise": 0.008, "flex": 0.07}
@@ -135,8 +183,13 @@ class Story:
 
     # ------------------------------------------------------------------ main loop
 
-    def run(self, progress: Callable[[int], None] | None = None, first: int = 0,
-            stop: int | None = None, total: int | None = None) -> None:
+    def run(
+        self,
+        progress: Callable[[int], None] | None = None,
+        first: int = 0,
+        stop: int | None = None,
+        total: int | None = None,
+    ) -> None:
         """Companies ``first`` to ``stop`` (excluded) of ``total`` (default: all of
         ``company_count``); ``progress(n)`` is told each time n more are done."""
         total = self.company_count if total is None else total
@@ -181,7 +234,9 @@ class Story:
         contacts = self.contacts(company, fate, timeline, channel, outcome)
         deals = self.deals(company, timeline, outcome, scenario)
         activity = [c.updated_at for c in contacts if c.updated_at] + [d.updated_at for d in deals]
-        company.updated_at = min(self.now, max([company.created_at, *activity]) + timedelta(minutes=7))
+        company.updated_at = min(
+            self.now, max([company.created_at, *activity]) + timedelta(minutes=7)
+        )
         if fate == "lead" and chance(rng, 0.02):
             company.is_deleted = True
             self.examples.setdefault("soft-deleted company", company.company_id)
@@ -233,9 +288,17 @@ class Story:
             if chance(rng, 0.08):
                 line.mql = None  # skipped stage
         else:
-            line.close = line.opportunity + lognormal_days(rng, 30, 0.7, 3, 200) if line.opportunity else None
+            line.close = (
+                line.opportunity + lognormal_days(rng, 30, 0.7, 3, 200)
+                if line.opportunity
+                else None
+            )
             line.outcome = "lost"
-            if line.opportunity and line.opportunity > now - timedelta(days=240) and chance(rng, 0.15):
+            if (
+                line.opportunity
+                and line.opportunity > now - timedelta(days=240)
+                and chance(rng, 0.15)
+            ):
                 line.close, line.outcome = None, "open"
         if scenario == "in_and_out_within_month" and line.start:
             # starts on the 2nd of the next month, so that two weekly periods fit in one month
@@ -272,8 +335,9 @@ class Story:
 
     # ------------------------------------------------------------------ billing
 
-    def become_customer(self, company: Company, line: Timeline, self_serve: bool,
-                        scenario: str | None) -> CustomerOutcome | None:
+    def become_customer(
+        self, company: Company, line: Timeline, self_serve: bool, scenario: str | None
+    ) -> CustomerOutcome | None:
         rng = self.rng
         assert line.start is not None
         currency = country_currency(rng, company.country)
@@ -295,7 +359,8 @@ class Story:
             currency=currency,
             tax_bps=tax,
             pays_by_invoice=(tier == "enterprise" and chance(rng, 0.8))
-            or (plan.main.price.interval == "year" and chance(rng, 0.35)) or chance(rng, 0.03),
+            or (plan.main.price.interval == "year" and chance(rng, 0.35))
+            or chance(rng, 0.03),
             created_at=line.start - timedelta(seconds=rng.randint(30, 900)),
         )
         if scenario in LATE_SCENARIOS or scenario == "in_and_out_within_month":
@@ -306,18 +371,17 @@ class Story:
         self.record_booking(outcome)
         return outcome
 
-    def draw_plan(self, self_serve: bool, currency: str, start: datetime,
-                  scenario: str | None) -> tuple[CustomerPlan, str]:
+    def draw_plan(
+        self, self_serve: bool, currency: str, start: datetime, scenario: str | None
+    ) -> tuple[CustomerPlan, str]:
         rng = self.rng
         if self_serve:
             tier = SELF_SERVE_TIER.draw(rng)
             plan_key = SELF_SERVE_PLAN.draw(rng)
         else:
             tier = SALES_TIER.draw(rng)
-            if tier == "enterprise":
-                plan_key = ENTERPRISE_PLAN.draw(rng)
-            else:
-                plan_key = SALES_PLAN.draw(rng)
+            plan = ENTERPRISE_PLAN if tier == "enterprise" else SALES_PLAN
+            plan_key = plan.draw(rng)
         if scenario == "in_and_out_within_month":
             plan_key = "w1"
         elif scenario:
@@ -326,8 +390,13 @@ class Story:
         median, sigma, low, high = SEATS[product]
         seats = int(min(max(lognormvariate(rng, 0, sigma) * median, low), high))
         churn = CHURN[product] * (0.75 if plan_key == "y1" else 1.0)
-        spec = SubSpec(self.catalogue.get(product, plan_key, currency, start), seats, start,
-                       churn_per_month=churn, change_per_month=EXPANSION[product])
+        spec = SubSpec(
+            self.catalogue.get(product, plan_key, currency, start),
+            seats,
+            start,
+            churn_per_month=churn,
+            change_per_month=EXPANSION[product],
+        )
         if product != "flex":
             if self_serve and chance(rng, 0.75):
                 spec.trial_days, spec.trial_converts = 14, chance(rng, 0.72)
@@ -403,9 +472,16 @@ class Story:
         number = self.ids.next("test_customer")
         currency = "EUR" if number % 4 == 0 else "USD"
         customer = BillingCustomer(
-            customer_id=f"cus_{self.ids.next('customer'):06d}", company_id=None,
-            name=f"Test Customer {number}", email=f"qa+{number}@example.com", country="US",
-            currency=currency, tax_bps=0, pays_by_invoice=False, created_at=start, livemode=False,
+            customer_id=f"cus_{self.ids.next('customer'):06d}",
+            company_id=None,
+            name=f"Test Customer {number}",
+            email=f"qa+{number}@example.com",
+            country="US",
+            currency=currency,
+            tax_bps=0,
+            pays_by_invoice=False,
+            created_at=start,
+            livemode=False,
         )
         price = self.catalogue.get("growth", "m1", currency)
         spec = SubSpec(price, rng.randint(1, 3), start, churn_per_month=0.15, change_per_month=0.1)
@@ -414,13 +490,26 @@ class Story:
 
     # ------------------------------------------------------------------ CRM records
 
-    def contacts(self, company: Company, fate: str, line: Timeline, channel: str,
-                 outcome: CustomerOutcome | None) -> list[Contact]:
+    def contacts(
+        self,
+        company: Company,
+        fate: str,
+        line: Timeline,
+        channel: str,
+        outcome: CustomerOutcome | None,
+    ) -> list[Contact]:
         rng, now = self.rng, self.now
         paid = outcome.first_paid_at if outcome else None
-        primary = self.new_contact(company, jitter(rng, line.lead, -1800, 0), raw_lead_source(rng, channel))
-        stages = {"lead": line.lead, "mql": line.mql, "sql": line.sql,
-                  "opportunity": line.opportunity if line.outcome else None, "customer": paid}
+        primary = self.new_contact(
+            company, jitter(rng, line.lead, -1800, 0), raw_lead_source(rng, channel)
+        )
+        stages = {
+            "lead": line.lead,
+            "mql": line.mql,
+            "sql": line.sql,
+            "opportunity": line.opportunity if line.outcome else None,
+            "customer": paid,
+        }
         primary.stages = {stage: at for stage, at in stages.items() if at is not None and at <= now}
         if fate == "lead" and chance(rng, 0.1):
             primary.stages = {}
@@ -463,14 +552,32 @@ class Story:
             apply_contact_noise(rng, contact, now)
         return contacts
 
-    def new_contact(self, company: Company | None, created: datetime, source: str | None) -> Contact:
+    def new_contact(
+        self, company: Company | None, created: datetime, source: str | None
+    ) -> Contact:
         number = self.ids.next("contact")
-        return make_contact(self.rng, number, company.domain if company else None,
-                            company.company_id if company else None, created, source)
+        return make_contact(
+            self.rng,
+            number,
+            company.domain if company else None,
+            company.company_id if company else None,
+            created,
+            source,
+        )
 
-    def new_deal(self, company: Company, owner: str, name: str, pipeline: str, created: datetime,
-                 end: datetime, outcome: str, amount: int | None, currency: str,
-                 reopen: bool = False) -> Deal:
+    def new_deal(
+        self,
+        company: Company,
+        owner: str,
+        name: str,
+        pipeline: str,
+        created: datetime,
+        end: datetime,
+        outcome: str,
+        amount: int | None,
+        currency: str,
+        reopen: bool = False,
+    ) -> Deal:
         rng, now = self.rng, self.now
         history = stage_path(rng, created, end, outcome, reopen)
         if amount is not None:
@@ -480,8 +587,13 @@ class Story:
         deal = Deal(
             deal_id=str(5_000_000 + self.ids.next("deal")),
             company_id=company.company_id if not chance(rng, 0.02) else None,
-            owner_id=owner, name=name, pipeline=pipeline, created_at=created, history=history,
-            amount_minor=amount, currency=currency,
+            owner_id=owner,
+            name=name,
+            pipeline=pipeline,
+            created_at=created,
+            history=history,
+            amount_minor=amount,
+            currency=currency,
             updated_at=min(now, jitter(rng, history[-1][1], 60, 2 * 86400)),
         )
         if outcome == "lost" and chance(rng, 0.03):
@@ -489,8 +601,13 @@ class Story:
             self.examples.setdefault("soft-deleted deal", deal.deal_id)
         return deal
 
-    def deals(self, company: Company, line: Timeline, outcome: CustomerOutcome | None,
-              scenario: str | None) -> list[Deal]:
+    def deals(
+        self,
+        company: Company,
+        line: Timeline,
+        outcome: CustomerOutcome | None,
+        scenario: str | None,
+    ) -> list[Deal]:
         rng, now = self.rng, self.now
         deals: list[Deal] = []
         currency = outcome.customer.currency if outcome else country_currency(rng, company.country)
@@ -505,8 +622,18 @@ class Story:
                 amount = self.catalogue.get(tier, "y1", currency).unit_amount * seats
             reopen = scenario == "reopened_deal" or (line.outcome == "won" and chance(rng, 0.01))
             end = line.close if line.close else now
-            deal = self.new_deal(company, owner, f"{company.name} - New Business", "new_business",
-                                 line.opportunity, end, line.outcome, amount, currency, reopen)
+            deal = self.new_deal(
+                company,
+                owner,
+                f"{company.name} - New Business",
+                "new_business",
+                line.opportunity,
+                end,
+                line.outcome,
+                amount,
+                currency,
+                reopen,
+            )
             deals.append(deal)
             if reopen:
                 self.examples.setdefault("reopened deal", deal.deal_id)
@@ -521,9 +648,19 @@ class Story:
                 if change.new_mrr <= change.old_mrr or len(deals) > 4 or not chance(rng, 0.5):
                     continue
                 created = max(first_sub, change.at - timedelta(days=rng.randint(5, 30)))
-                deals.append(self.new_deal(company, cs_owner, f"{company.name} - Expansion", "expansion",
-                                           created, change.at, "won", (change.new_mrr - change.old_mrr) * 12,
-                                           currency))
+                deals.append(
+                    self.new_deal(
+                        company,
+                        cs_owner,
+                        f"{company.name} - Expansion",
+                        "expansion",
+                        created,
+                        change.at,
+                        "won",
+                        (change.new_mrr - change.old_mrr) * 12,
+                        currency,
+                    )
+                )
             for renewal in sub.renewals:
                 created = renewal.at - timedelta(days=60)
                 if renewal.decided_at and created >= renewal.decided_at:
@@ -533,22 +670,57 @@ class Story:
                 if renewal.renewed is None:
                     state, end = "open", now
                 elif renewal.renewed:
-                    state, end = "won", renewal.at - timedelta(days=rng.randint(0, 10), seconds=rng.randint(0, 86399))
+                    state, end = (
+                        "won",
+                        renewal.at
+                        - timedelta(days=rng.randint(0, 10), seconds=rng.randint(0, 86399)),
+                    )
                 else:
                     state, end = "lost", renewal.decided_at or renewal.at
                 end = max(end, created + timedelta(hours=2))
-                deals.append(self.new_deal(company, cs_owner, f"{company.name} - Renewal", "renewal",
-                                           created, min(end, now), state, renewal.annual_value, currency))
+                deals.append(
+                    self.new_deal(
+                        company,
+                        cs_owner,
+                        f"{company.name} - Renewal",
+                        "renewal",
+                        created,
+                        min(end, now),
+                        state,
+                        renewal.annual_value,
+                        currency,
+                    )
+                )
         if outcome.reactivated_at and chance(rng, 0.5):
             close = outcome.reactivated_at - timedelta(hours=rng.randint(2, 72))
-            deals.append(self.new_deal(company, owner, f"{company.name} - Win-back", "new_business",
-                                       close - timedelta(days=rng.randint(14, 60)), close, "won",
-                                       None, currency))
+            deals.append(
+                self.new_deal(
+                    company,
+                    owner,
+                    f"{company.name} - Win-back",
+                    "new_business",
+                    close - timedelta(days=rng.randint(14, 60)),
+                    close,
+                    "won",
+                    None,
+                    currency,
+                )
+            )
         if chance(rng, 0.08) and line.start:
             created = jitter(rng, line.start, 60 * 86400, 500 * 86400)
             if created < now - 10 * DAY:
                 end = min(now, created + timedelta(days=rng.randint(10, 60)))
-                deals.append(self.new_deal(company, cs_owner, f"{company.name} - Expansion", "expansion",
-                                           created, end, "lost",
-                                           rng.choice((240_000, 500_000, 1_200_000)), currency))
+                deals.append(
+                    self.new_deal(
+                        company,
+                        cs_owner,
+                        f"{company.name} - Expansion",
+                        "expansion",
+                        created,
+                        end,
+                        "lost",
+                        rng.choice((240_000, 500_000, 1_200_000)),
+                        currency,
+                    )
+                )
         return deals

@@ -77,4 +77,6 @@ def check_id_counts(counters: dict[str, int], where: str) -> None:
     for kind, count in counters.items():
         limit = ID_LIMITS.get(kind, ID_STRIDE - 1)
         if count > limit:
-            raise ValueError(f"{where}: {count} {kind} ids, more than the {limit} that keep ids unique")
+            raise ValueError(
+                f"{where}: {count} {kind} ids, more than the {limit} that keep ids unique"
+            )

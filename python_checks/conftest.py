@@ -23,9 +23,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     if warehouse and target and Path(warehouse).exists():
         return DbtRun(0, "reused the warehouse built by make dbt-test", Path(target))
     workdir = tmp_path_factory.mktemp("demo_build")
-    run = run_dbt(
-        ["build"], workdir / "warehouse.duckdb", workdir / "target", raw_dir=DEMO_RAW_DIR
-    )
+    run = run_dbt(["build"], workdir / "warehouse.duckdb", workdir / "target", raw_dir=DEMO_RAW_DIR)
     assert run.returncode == 0, run.output[-5000:]
     return run
 

@@ -24,7 +24,8 @@ Row = dict[str, Any]
 def mart_keys(manifest: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """Every mart of a build and its key, from its unique tests in the manifest."""
     marts = {
-        node["unique_id"]: node["name"] for node in manifest["nodes"].values()
+        node["unique_id"]: node["name"]
+        for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
     }
     keys: dict[str, tuple[str, ...]] = {}

@@ -29,8 +29,15 @@ FUNNEL_MART_KEYS: dict[str, tuple[str, ...]] = {
     "kpi_customer_lifetime_value": ("month",),
 }
 MONEY_COLUMNS = {
-    "arr", "arpu", "mrr", "cohort_starting_mrr", "avg_deal_size", "sales_velocity",
-    "acquisition_spend", "cac", "ltv",
+    "arr",
+    "arpu",
+    "mrr",
+    "cohort_starting_mrr",
+    "avg_deal_size",
+    "sales_velocity",
+    "acquisition_spend",
+    "cac",
+    "ltv",
 }
 
 
@@ -62,11 +69,12 @@ def mart_differences(
 ) -> list[str]:
     """Rows missing on either side, and every value that disagrees, for one mart."""
     built = {
-        tuple(r[k] for k in key): r
-        for r in warehouse_rows(db_path, f"select * from marts.{mart}")
+        tuple(r[k] for k in key): r for r in warehouse_rows(db_path, f"select * from marts.{mart}")
     }
     expected = {tuple(r[k] for k in key): r for r in expected_rows}
-    differences = [f"{mart} {k}: missing in the warehouse" for k in sorted(set(expected) - set(built))]
+    differences = [
+        f"{mart} {k}: missing in the warehouse" for k in sorted(set(expected) - set(built))
+    ]
     differences += [f"{mart} {k}: not in the reference" for k in sorted(set(built) - set(expected))]
     for row_key in sorted(set(built) & set(expected)):
         for column, value in expected[row_key].items():
@@ -123,13 +131,16 @@ def revenue_differences(db_path: Path, raw_dir: Path) -> list[str]:
             differences.append(f"{label}: warehouse {built}, reference {row}")
     differences += [f"fct_mrr_movements {k}: not in the reference" for k in built_customers]
     built_dim = {
-        r["customer_id"]: r
-        for r in warehouse_rows(db_path, "select * from marts.dim_customers")
+        r["customer_id"]: r for r in warehouse_rows(db_path, "select * from marts.dim_customers")
     }
     for row in reference["dim_customers_revenue"]:
         built = built_dim.get(row["customer_id"])
-        if built is None or built["first_paying_month"] != row["first_paying_month"] or not (
-            values_agree("current_mrr", built["current_mrr"], row["current_mrr"])
+        if (
+            built is None
+            or built["first_paying_month"] != row["first_paying_month"]
+            or not (values_agree("current_mrr", built["current_mrr"], row["current_mrr"]))
         ):
-            differences.append(f"dim_customers {row['customer_id']}: warehouse {built}, reference {row}")
+            differences.append(
+                f"dim_customers {row['customer_id']}: warehouse {built}, reference {row}"
+            )
     return differences

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import REPO, run_dbt
+from python_checks.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("REVOPS_ADAPTERS") != "1",
@@ -93,12 +93,16 @@ def offline_env(workdir: Path, adapter: str) -> dict[str, str]:
         # written here, never committed. Nothing is ever sent with them.
         credentials = workdir / "fake_adc.json"
         fake = "compile-check-only"
-        credentials.write_text(json.dumps({
-            "type": "authorized_user",
-            "client_id": fake,
-            "client_secret": fake,
-            "refresh_token": fake,
-        }))
+        credentials.write_text(
+            json.dumps(
+                {
+                    "type": "authorized_user",
+                    "client_id": fake,
+                    "client_secret": fake,
+                    "refresh_token": fake,
+                }
+            )
+        )
         env["GOOGLE_APPLICATION_CREDENTIALS"] = str(credentials)
         env["GOOGLE_CLOUD_PROJECT"] = "unset-project"
     return env
@@ -144,7 +148,9 @@ def compiled_models(target: Path) -> dict[str, str]:
 def test_every_node_compiles(compiled: tuple[str, Path]) -> None:
     adapter, target = compiled
     results = json.loads((target / "run_results.json").read_text())["results"]
-    failed = [(r["unique_id"], r["status"], r.get("message")) for r in results if r["status"] != "success"]
+    failed = [
+        (r["unique_id"], r["status"], r.get("message")) for r in results if r["status"] != "success"
+    ]
     assert not failed
     kinds = {r["unique_id"].split(".")[0] for r in results}
     # Models, analyses, data tests, seeds and the on-run-start/end hooks (operations).
@@ -168,7 +174,8 @@ def test_no_statement_was_sent(compiled: tuple[str, Path]) -> None:
     log = (target / "logs" / "dbt.log").read_text(errors="ignore")
     # dbt logs every statement it sends as "On <connection>: <sql>".
     sent = [
-        line for line in re.findall(r"\]: On [^:\n]+: .{0,80}", log)
+        line
+        for line in re.findall(r"\]: On [^:\n]+: .{0,80}", log)
         if not line.rstrip().endswith(": Close")
     ]
     assert not sent, (adapter, sent[:5])

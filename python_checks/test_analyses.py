@@ -13,7 +13,9 @@ ANALYSES = sorted(path.stem for path in (REPO / "analyses").glob("*.sql"))
 
 
 @pytest.fixture(scope="module")
-def compiled(demo_build: DbtRun, demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def compiled(
+    demo_build: DbtRun, demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     target = tmp_path_factory.mktemp("analyses_target")
     run = run_dbt(["compile", "--select", "path:analyses"], demo_warehouse, target)
     assert run.returncode == 0, run.output[-3000:]
@@ -30,7 +32,9 @@ def test_the_four_starting_points_exist() -> None:
 
 
 @pytest.mark.parametrize("analysis", ANALYSES)
-def test_analysis_runs_and_returns_rows(compiled: Path, demo_warehouse: Path, analysis: str) -> None:
+def test_analysis_runs_and_returns_rows(
+    compiled: Path, demo_warehouse: Path, analysis: str
+) -> None:
     sql = (compiled / f"{analysis}.sql").read_text()
     with duckdb.connect(str(demo_warehouse), read_only=True) as connection:
         rows = connection.execute(sql).fetchall()

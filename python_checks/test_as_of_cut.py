@@ -28,7 +28,10 @@ AS_OF = "2026-09-16"
 # The first instant after the as-of date: a fact dated at or after it is not known yet.
 CUTOFF = datetime.fromisoformat(AS_OF) + timedelta(days=1)
 STAGE_COLUMNS = [
-    "became_lead_at", "became_mql_at", "became_sql_at", "became_opportunity_at",
+    "became_lead_at",
+    "became_mql_at",
+    "became_sql_at",
+    "became_opportunity_at",
     "became_customer_at",
 ]
 

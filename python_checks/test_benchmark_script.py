@@ -17,10 +17,29 @@ SCRIPT = REPO / "bench" / "run_benchmark.py"
 
 # results.csv's columns, restated (not imported from the script on purpose).
 EXPECTED_COLUMNS = [
-    "label", "customers", "raw_rows", "raw_mib", "generate_s", "generate_cpu_s", "generate_peak_mib", "generated",
-    "floor_s", "parse_s", "build_s", "build_cpu_s", "build_peak_mib", "dbt_status",
-    "slowest_models", "mart_rows", "duckdb_settings", "load_avg", "daily_s", "daily_share",
-    "daily_status", "daily_slowest_models", "targets",
+    "label",
+    "customers",
+    "raw_rows",
+    "raw_mib",
+    "generate_s",
+    "generate_cpu_s",
+    "generate_peak_mib",
+    "generated",
+    "floor_s",
+    "parse_s",
+    "build_s",
+    "build_cpu_s",
+    "build_peak_mib",
+    "dbt_status",
+    "slowest_models",
+    "mart_rows",
+    "duckdb_settings",
+    "load_avg",
+    "daily_s",
+    "daily_share",
+    "daily_status",
+    "daily_slowest_models",
+    "targets",
 ]
 
 
@@ -62,16 +81,30 @@ def test_tiny_run_writes_results_with_the_expected_columns(tiny_run: Path) -> No
 
 def test_data_is_parquet_in_the_contract_layout_and_keyed(tiny_run: Path) -> None:
     folder = tiny_run / "data" / "200"
-    for source, tables in {"crm": ["contacts", "owners"], "billing": ["invoices", "invoice_line_items"],
-                           "finance": ["fx_rates"]}.items():
+    for source, tables in {
+        "crm": ["contacts", "owners"],
+        "billing": ["invoices", "invoice_line_items"],
+        "finance": ["fx_rates"],
+    }.items():
         for table in tables:
             assert (folder / source / f"{table}.parquet").stat().st_size > 0
     key = json.loads((folder / "bench_key.json").read_text())["key"]
     assert key == {"customers": 200, "seed": 42, "months": 36, "format": "parquet"}
 
 
-def test_same_size_and_seed_reuse_the_data_another_seed_does_not(bench: ModuleType, tiny_run: Path) -> None:
-    argv = ["--sizes", "200", "--skip-build", "--skip-fixed", "--workers", "1", "--out", str(tiny_run)]
+def test_same_size_and_seed_reuse_the_data_another_seed_does_not(
+    bench: ModuleType, tiny_run: Path
+) -> None:
+    argv = [
+        "--sizes",
+        "200",
+        "--skip-build",
+        "--skip-fixed",
+        "--workers",
+        "1",
+        "--out",
+        str(tiny_run),
+    ]
     assert bench.main(argv) == 0
     assert read_results(tiny_run)[0]["generated"] == "reused"
     assert bench.main([*argv, "--seed", "7"]) == 0
@@ -84,18 +117,35 @@ def test_targets(bench: ModuleType) -> None:
     runs = [
         bench.RunResult("10k", customers=10_000, build_s=10.0),
         bench.RunResult("100k", customers=100_000, build_s=55.0),
-        bench.RunResult("1M", customers=1_000_000, build_s=700.0, build_peak_mib=9 * 1024,
-                        daily_s=84.0, daily_share=0.12),
+        bench.RunResult(
+            "1M",
+            customers=1_000_000,
+            build_s=700.0,
+            build_peak_mib=9 * 1024,
+            daily_s=84.0,
+            daily_share=0.12,
+        ),
     ]
     bench.check_targets(runs)
     assert runs[0].targets == ""
-    assert "PASS build 55s <= 60s" in runs[1].targets and "PASS x10 customers -> x5.5 time" in runs[1].targets
+    assert (
+        "PASS build 55s <= 60s" in runs[1].targets
+        and "PASS x10 customers -> x5.5 time" in runs[1].targets
+    )
     assert "FAIL build 700s <= 300s" in runs[2].targets
     assert "FAIL peak 9.0GiB <= 8GiB" in runs[2].targets
     assert "FAIL x10 customers -> x12.7 time <= x12" in runs[2].targets
     assert "FAIL daily run 12% of the full build <= 10%" in runs[2].targets
-    quick_day = [bench.RunResult("1M", customers=1_000_000, build_s=280.0, build_peak_mib=1024,
-                                 daily_s=25.0, daily_share=0.089)]
+    quick_day = [
+        bench.RunResult(
+            "1M",
+            customers=1_000_000,
+            build_s=280.0,
+            build_peak_mib=1024,
+            daily_s=25.0,
+            daily_share=0.089,
+        )
+    ]
     bench.check_targets(quick_day)
     assert "PASS daily run 9% of the full build <= 10%" in quick_day[0].targets
     killed = [bench.RunResult("1M", customers=1_000_000, build_s=2000.0, dbt_status="exit=-15")]
@@ -108,8 +158,16 @@ def test_run_results_parsing(bench: ModuleType) -> None:
         {"unique_id": "model.revops_warehouse.int_a", "status": "success", "execution_time": 3.5},
         {"unique_id": "model.revops_warehouse.kpi_b", "status": "success", "execution_time": 9.25},
         {"unique_id": "test.revops_warehouse.not_null_x", "status": "pass", "execution_time": 1.0},
-        {"unique_id": "unit_test.revops_warehouse.kpi_b.case", "status": "pass", "execution_time": 0.5},
-        {"unique_id": "seed.revops_warehouse.currencies", "status": "success", "execution_time": 20.0},
+        {
+            "unique_id": "unit_test.revops_warehouse.kpi_b.case",
+            "status": "pass",
+            "execution_time": 0.5,
+        },
+        {
+            "unique_id": "seed.revops_warehouse.currencies",
+            "status": "success",
+            "execution_time": 20.0,
+        },
     ]
     assert bench.slowest_models(results) == [("kpi_b", 9.25), ("int_a", 3.5)]
     assert bench.status_summary(results) == "pass=2 success=3"
@@ -120,7 +178,9 @@ def test_run_results_parsing(bench: ModuleType) -> None:
 def test_peak_memory_of_the_process_tree(bench: ModuleType, tmp_path: Path) -> None:
     child = "import time; block = bytearray(80 * 2**20); time.sleep(0.6)"
     parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
-    measured = bench.run_measured([sys.executable, "-c", parent], {}, tmp_path / "log.txt", poll_s=0.05)
+    measured = bench.run_measured(
+        [sys.executable, "-c", parent], {}, tmp_path / "log.txt", poll_s=0.05
+    )
     assert measured.returncode == 0
     assert measured.peak_mib >= 80  # the child's block, seen through the parent's tree
     assert measured.wall_s >= 0.6 and measured.cpu_s >= 0
@@ -129,14 +189,30 @@ def test_peak_memory_of_the_process_tree(bench: ModuleType, tmp_path: Path) -> N
 def test_time_by_layer(bench: ModuleType) -> None:
     manifest = {
         "nodes": {
-            "model.p.stg_a": {"resource_type": "model", "fqn": ["p", "staging", "billing", "stg_a"]},
-            "model.p.kpi_b": {"resource_type": "model", "name": "kpi_b", "fqn": ["p", "marts", "kpi_b"]},
-            "test.p.unique_stg_a": {"resource_type": "test", "attached_node": "model.p.stg_a",
-                                    "depends_on": {"nodes": ["model.p.stg_a"]}},
-            "test.p.bridge": {"resource_type": "test", "attached_node": None,
-                              "depends_on": {"nodes": ["model.p.kpi_b", "model.p.stg_a"]}},
-            "test.p.source_not_null": {"resource_type": "test", "attached_node": None,
-                                       "depends_on": {"nodes": ["source.p.raw.a"]}},
+            "model.p.stg_a": {
+                "resource_type": "model",
+                "fqn": ["p", "staging", "billing", "stg_a"],
+            },
+            "model.p.kpi_b": {
+                "resource_type": "model",
+                "name": "kpi_b",
+                "fqn": ["p", "marts", "kpi_b"],
+            },
+            "test.p.unique_stg_a": {
+                "resource_type": "test",
+                "attached_node": "model.p.stg_a",
+                "depends_on": {"nodes": ["model.p.stg_a"]},
+            },
+            "test.p.bridge": {
+                "resource_type": "test",
+                "attached_node": None,
+                "depends_on": {"nodes": ["model.p.kpi_b", "model.p.stg_a"]},
+            },
+            "test.p.source_not_null": {
+                "resource_type": "test",
+                "attached_node": None,
+                "depends_on": {"nodes": ["source.p.raw.a"]},
+            },
         },
         "sources": {"source.p.raw.a": {"resource_type": "source", "fqn": ["p", "raw", "a"]}},
         "unit_tests": {"unit_test.p.kpi_b.case": {"resource_type": "unit_test", "model": "kpi_b"}},

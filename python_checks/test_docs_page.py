@@ -15,8 +15,14 @@ from python_checks.dbt_runner import REPO, DbtRun, run_dbt
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The flags this machine's closed network needs (no background calls home).
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--virtual-time-budget=20000",
 ]
 # Each KPI model with a phrase of its formula that must be on its page.
@@ -58,7 +64,9 @@ def render(page: Path, fragment: str, tmp_path: Path, screenshot: Path | None = 
     if screenshot is not None:
         subprocess.run(
             [*args, "--window-size=1400,1000", f"--screenshot={screenshot}", url],
-            check=True, capture_output=True, timeout=120,
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
     done = subprocess.run(
         [*args, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120

@@ -14,9 +14,10 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -30,38 +31,145 @@ DEMO = REPO / "data" / "demo"
 
 # The raw contract, restated (not imported from the generator on purpose).
 CONTRACT: dict[str, list[str]] = {
-    "crm/contacts": ["contact_id", "email", "first_name", "last_name", "company_id", "owner_id",
-                     "lead_source", "lifecycle_stage", "created_at", "became_lead_at", "became_mql_at",
-                     "became_sql_at", "became_opportunity_at", "became_customer_at", "is_deleted",
-                     "updated_at"],
-    "crm/companies": ["company_id", "name", "domain", "industry", "country", "employee_count",
-                      "owner_id", "created_at", "updated_at", "is_deleted"],
-    "crm/deals": ["deal_id", "company_id", "owner_id", "deal_name", "pipeline", "deal_stage", "amount",
-                  "currency", "created_at", "closed_at", "is_deleted", "updated_at"],
+    "crm/contacts": [
+        "contact_id",
+        "email",
+        "first_name",
+        "last_name",
+        "company_id",
+        "owner_id",
+        "lead_source",
+        "lifecycle_stage",
+        "created_at",
+        "became_lead_at",
+        "became_mql_at",
+        "became_sql_at",
+        "became_opportunity_at",
+        "became_customer_at",
+        "is_deleted",
+        "updated_at",
+    ],
+    "crm/companies": [
+        "company_id",
+        "name",
+        "domain",
+        "industry",
+        "country",
+        "employee_count",
+        "owner_id",
+        "created_at",
+        "updated_at",
+        "is_deleted",
+    ],
+    "crm/deals": [
+        "deal_id",
+        "company_id",
+        "owner_id",
+        "deal_name",
+        "pipeline",
+        "deal_stage",
+        "amount",
+        "currency",
+        "created_at",
+        "closed_at",
+        "is_deleted",
+        "updated_at",
+    ],
     "crm/deal_stage_history": ["deal_id", "deal_stage", "entered_at"],
     "crm/owners": ["owner_id", "email", "first_name", "last_name", "team", "is_active"],
-    "billing/customers": ["customer_id", "email", "name", "crm_company_id", "country", "currency",
-                          "is_livemode", "created_at", "is_deleted"],
-    "billing/prices": ["price_id", "product_id", "product_name", "nickname", "billing_interval",
-                       "interval_count", "unit_amount", "currency", "is_active"],
-    "billing/subscriptions": ["subscription_id", "customer_id", "status", "created_at", "started_at",
-                              "trial_start", "trial_end", "cancel_at_period_end", "canceled_at",
-                              "ended_at", "current_period_start", "current_period_end"],
-    "billing/invoices": ["invoice_id", "customer_id", "subscription_id", "status", "billing_reason",
-                         "currency", "created_at", "period_start", "period_end", "subtotal",
-                         "discount_total", "tax", "total", "amount_paid", "paid_at"],
-    "billing/invoice_line_items": ["line_item_id", "invoice_id", "subscription_id", "price_id",
-                                   "line_type", "is_proration", "quantity", "amount", "discount_amount",
-                                   "period_start", "period_end", "description"],
-    "billing/refunds": ["refund_id", "invoice_id", "amount", "currency", "status", "created_at", "reason"],
-    "finance/expenses": ["expense_id", "incurred_on", "department", "category", "channel", "amount",
-                         "currency"],
+    "billing/customers": [
+        "customer_id",
+        "email",
+        "name",
+        "crm_company_id",
+        "country",
+        "currency",
+        "is_livemode",
+        "created_at",
+        "is_deleted",
+    ],
+    "billing/prices": [
+        "price_id",
+        "product_id",
+        "product_name",
+        "nickname",
+        "billing_interval",
+        "interval_count",
+        "unit_amount",
+        "currency",
+        "is_active",
+    ],
+    "billing/subscriptions": [
+        "subscription_id",
+        "customer_id",
+        "status",
+        "created_at",
+        "started_at",
+        "trial_start",
+        "trial_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "current_period_start",
+        "current_period_end",
+    ],
+    "billing/invoices": [
+        "invoice_id",
+        "customer_id",
+        "subscription_id",
+        "status",
+        "billing_reason",
+        "currency",
+        "created_at",
+        "period_start",
+        "period_end",
+        "subtotal",
+        "discount_total",
+        "tax",
+        "total",
+        "amount_paid",
+        "paid_at",
+    ],
+    "billing/invoice_line_items": [
+        "line_item_id",
+        "invoice_id",
+        "subscription_id",
+        "price_id",
+        "line_type",
+        "is_proration",
+        "quantity",
+        "amount",
+        "discount_amount",
+        "period_start",
+        "period_end",
+        "description",
+    ],
+    "billing/refunds": [
+        "refund_id",
+        "invoice_id",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+        "reason",
+    ],
+    "finance/expenses": [
+        "expense_id",
+        "incurred_on",
+        "department",
+        "category",
+        "channel",
+        "amount",
+        "currency",
+    ],
     "finance/fx_rates": ["rate_date", "currency", "rate_to_usd"],
 }
 FILES = [f"{table}.csv" for table in CONTRACT]
-KNOWN_CURRENCIES = {
-    row["currency_code"] for row in csv.DictReader((REPO / "seeds" / "currencies.csv").open())
-} if (REPO / "seeds" / "currencies.csv").exists() else {"USD", "EUR", "GBP", "CAD"}
+KNOWN_CURRENCIES = (
+    {row["currency_code"] for row in csv.DictReader((REPO / "seeds" / "currencies.csv").open())}
+    if (REPO / "seeds" / "currencies.csv").exists()
+    else {"USD", "EUR", "GBP", "CAD"}
+)
 
 Row = dict[str, Any]  # raw text values, None for empty fields
 Staged = tuple[dict[str, list[Row]], Counter[tuple[str, str]], Counter[str]]
@@ -101,7 +209,7 @@ def demo() -> dict[str, list[Row]]:
     return {table: read_rows(DEMO, table) for table in CONTRACT}
 
 
-# --------------------------------------------------------------------------- parsing (staging rules)
+# ------------------------------------------------------------------ parsing (staging rules)
 
 
 def maybe_ts(value: str | None) -> datetime | None:
@@ -129,7 +237,9 @@ def cur(value: str | None) -> str | None:
     return None if value is None else value.strip().upper()
 
 
-def dedupe(rows: list[Row], key: Callable[[Row], tuple[Any, ...]], updated: bool) -> tuple[list[Row], list[Row], int]:
+def dedupe(
+    rows: list[Row], key: Callable[[Row], tuple[Any, ...]], updated: bool
+) -> tuple[list[Row], list[Row], int]:
     """(winners, rows with a null key, number of duplicate removals)."""
     winners: dict[tuple[Any, ...], tuple[tuple[Any, ...], Row]] = {}
     null_keyed: list[Row] = []
@@ -139,7 +249,10 @@ def dedupe(rows: list[Row], key: Callable[[Row], tuple[Any, ...]], updated: bool
             null_keyed.append(row)
             continue
         stamp = maybe_ts(row.get("updated_at")) if updated else None
-        rank = ((stamp is not None, stamp or datetime.min) if updated else (True, datetime.min), position)
+        rank = (
+            (stamp is not None, stamp or datetime.min) if updated else (True, datetime.min),
+            position,
+        )
         if k not in winners or rank > winners[k][0]:
             winners[k] = (rank, row)
     removed = len(rows) - len(null_keyed) - len(winners)
@@ -152,7 +265,11 @@ def stage_all(data: dict[str, list[Row]]) -> Staged:
     duplicates: Counter[str] = Counter()
     staged: dict[str, list[Row]] = {}
     keys: dict[str, Callable[[Row], tuple[Any, ...]]] = {
-        "crm/deal_stage_history": lambda r: (r["deal_id"], r["deal_stage"], r["entered_at"] and ts(r["entered_at"])),
+        "crm/deal_stage_history": lambda r: (
+            r["deal_id"],
+            r["deal_stage"],
+            r["entered_at"] and ts(r["entered_at"]),
+        ),
         "finance/fx_rates": lambda r: (cur(r["currency"]), r["rate_date"]),
     }
     winners: dict[str, list[Row]] = {}
@@ -167,7 +284,9 @@ def stage_all(data: dict[str, list[Row]]) -> Staged:
     test = {c for c, r in live.items() if boolean(r["is_livemode"]) is False}
     invoice_customer = {r["invoice_id"]: r["customer_id"] for r in winners["billing/invoices"]}
 
-    def keep(table: str, rows: list[Row], rules: list[tuple[str, Callable[[Row], bool]]]) -> list[Row]:
+    def keep(
+        table: str, rows: list[Row], rules: list[tuple[str, Callable[[Row], bool]]]
+    ) -> list[Row]:
         out = []
         for row in rows:
             failed = next((reason for reason, bad in rules if bad(row)), None)
@@ -178,72 +297,186 @@ def stage_all(data: dict[str, list[Row]]) -> Staged:
         staged[table] = out
         return out
 
-    lifecycle = {"subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-                 "customer", "evangelist", "other"}
-    open_stages = {"appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
-                   "contractsent", "closedwon", "closedlost"}
-    keep("crm/contacts", winners["crm/contacts"],
-         [("unknown lifecycle_stage", lambda r: r["lifecycle_stage"] is not None and r["lifecycle_stage"] not in lifecycle)])
+    lifecycle = {
+        "subscriber",
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+        "evangelist",
+        "other",
+    }
+    open_stages = {
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    }
+    keep(
+        "crm/contacts",
+        winners["crm/contacts"],
+        [
+            (
+                "unknown lifecycle_stage",
+                lambda r: (
+                    r["lifecycle_stage"] is not None and r["lifecycle_stage"] not in lifecycle
+                ),
+            )
+        ],
+    )
     keep("crm/companies", winners["crm/companies"], [])
     keep("crm/owners", winners["crm/owners"], [])
-    deals = keep("crm/deals", winners["crm/deals"], [
-        ("unknown pipeline", lambda r: r["pipeline"] not in ("new_business", "expansion", "renewal")),
-        ("unknown deal_stage", lambda r: r["deal_stage"] not in open_stages),
-        ("unknown currency", lambda r: r["amount"] is not None and cur(r["currency"]) not in KNOWN_CURRENCIES),
-    ])
+    deals = keep(
+        "crm/deals",
+        winners["crm/deals"],
+        [
+            (
+                "unknown pipeline",
+                lambda r: r["pipeline"] not in ("new_business", "expansion", "renewal"),
+            ),
+            ("unknown deal_stage", lambda r: r["deal_stage"] not in open_stages),
+            (
+                "unknown currency",
+                lambda r: r["amount"] is not None and cur(r["currency"]) not in KNOWN_CURRENCIES,
+            ),
+        ],
+    )
     deal_ids = {r["deal_id"] for r in deals}
-    keep("crm/deal_stage_history", winners["crm/deal_stage_history"], [
-        ("unknown deal_stage", lambda r: r["deal_stage"] not in open_stages),
-        ("orphan deal_id", lambda r: r["deal_id"] not in deal_ids),
-    ])
-    customers = keep("billing/customers", [r for r in winners["billing/customers"] if r["customer_id"] not in test],
-                     [("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES)])
+    keep(
+        "crm/deal_stage_history",
+        winners["crm/deal_stage_history"],
+        [
+            ("unknown deal_stage", lambda r: r["deal_stage"] not in open_stages),
+            ("orphan deal_id", lambda r: r["deal_id"] not in deal_ids),
+        ],
+    )
+    customers = keep(
+        "billing/customers",
+        [r for r in winners["billing/customers"] if r["customer_id"] not in test],
+        [("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES)],
+    )
     customer_ids = {r["customer_id"] for r in customers}
-    prices = keep("billing/prices", winners["billing/prices"], [
-        ("unknown billing_interval", lambda r: r["billing_interval"] not in ("day", "week", "month", "year")),
-        ("invalid interval_count", lambda r: r["interval_count"] is None or int(r["interval_count"]) < 1),
-        ("negative unit_amount", lambda r: int(r["unit_amount"]) < 0),
-        ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
-    ])
+    prices = keep(
+        "billing/prices",
+        winners["billing/prices"],
+        [
+            (
+                "unknown billing_interval",
+                lambda r: r["billing_interval"] not in ("day", "week", "month", "year"),
+            ),
+            (
+                "invalid interval_count",
+                lambda r: r["interval_count"] is None or int(r["interval_count"]) < 1,
+            ),
+            ("negative unit_amount", lambda r: int(r["unit_amount"]) < 0),
+            ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
+        ],
+    )
     price_ids = {r["price_id"] for r in prices}
-    subs = keep("billing/subscriptions", [r for r in winners["billing/subscriptions"] if r["customer_id"] not in test], [
-        ("unknown status", lambda r: r["status"] not in (
-            "trialing", "active", "past_due", "unpaid", "canceled", "incomplete", "incomplete_expired")),
-        ("period end before start", lambda r: ts(r["current_period_end"]) < ts(r["current_period_start"])),
-        ("orphan customer_id", lambda r: r["customer_id"] not in customer_ids),
-    ])
+    subs = keep(
+        "billing/subscriptions",
+        [r for r in winners["billing/subscriptions"] if r["customer_id"] not in test],
+        [
+            (
+                "unknown status",
+                lambda r: (
+                    r["status"]
+                    not in (
+                        "trialing",
+                        "active",
+                        "past_due",
+                        "unpaid",
+                        "canceled",
+                        "incomplete",
+                        "incomplete_expired",
+                    )
+                ),
+            ),
+            (
+                "period end before start",
+                lambda r: ts(r["current_period_end"]) < ts(r["current_period_start"]),
+            ),
+            ("orphan customer_id", lambda r: r["customer_id"] not in customer_ids),
+        ],
+    )
     sub_ids = {r["subscription_id"] for r in subs}
-    invoices = keep("billing/invoices", [r for r in winners["billing/invoices"] if r["customer_id"] not in test], [
-        ("unknown status", lambda r: r["status"] not in ("draft", "open", "paid", "void", "uncollectible")),
-        ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
-        ("period end before start", lambda r: ts(r["period_end"]) < ts(r["period_start"])),
-        ("orphan customer_id", lambda r: r["customer_id"] not in customer_ids),
-        ("orphan subscription_id", lambda r: r["subscription_id"] is not None and r["subscription_id"] not in sub_ids),
-    ])
+    invoices = keep(
+        "billing/invoices",
+        [r for r in winners["billing/invoices"] if r["customer_id"] not in test],
+        [
+            (
+                "unknown status",
+                lambda r: r["status"] not in ("draft", "open", "paid", "void", "uncollectible"),
+            ),
+            ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
+            ("period end before start", lambda r: ts(r["period_end"]) < ts(r["period_start"])),
+            ("orphan customer_id", lambda r: r["customer_id"] not in customer_ids),
+            (
+                "orphan subscription_id",
+                lambda r: r["subscription_id"] is not None and r["subscription_id"] not in sub_ids,
+            ),
+        ],
+    )
     invoice_ids = {r["invoice_id"] for r in invoices}
-    keep("billing/invoice_line_items",
-         [r for r in winners["billing/invoice_line_items"] if invoice_customer.get(r["invoice_id"]) not in test], [
-             ("unknown line_type", lambda r: r["line_type"] not in ("subscription", "invoiceitem")),
-             ("negative quantity", lambda r: int(r["quantity"]) < 0),
-             ("period end before start", lambda r: ts(r["period_end"]) < ts(r["period_start"])),
-             ("orphan invoice_id", lambda r: r["invoice_id"] not in invoice_ids),
-             ("orphan price_id", lambda r: r["price_id"] is not None and r["price_id"] not in price_ids),
-             ("recurring line without price", lambda r: r["line_type"] == "subscription" and r["price_id"] is None),
-         ])
-    keep("billing/refunds", [r for r in winners["billing/refunds"] if invoice_customer.get(r["invoice_id"]) not in test], [
-        ("unknown status", lambda r: r["status"] not in ("succeeded", "pending", "failed", "canceled")),
-        ("negative amount", lambda r: int(r["amount"]) < 0),
-        ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
-        ("orphan invoice_id", lambda r: r["invoice_id"] not in invoice_ids),
-    ])
-    keep("finance/expenses", winners["finance/expenses"], [
-        ("missing incurred_on", lambda r: r["incurred_on"] is None),
-        ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
-    ])
-    keep("finance/fx_rates", winners["finance/fx_rates"], [
-        ("non-positive rate", lambda r: float(r["rate_to_usd"]) <= 0),
-        ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
-    ])
+    keep(
+        "billing/invoice_line_items",
+        [
+            r
+            for r in winners["billing/invoice_line_items"]
+            if invoice_customer.get(r["invoice_id"]) not in test
+        ],
+        [
+            ("unknown line_type", lambda r: r["line_type"] not in ("subscription", "invoiceitem")),
+            ("negative quantity", lambda r: int(r["quantity"]) < 0),
+            ("period end before start", lambda r: ts(r["period_end"]) < ts(r["period_start"])),
+            ("orphan invoice_id", lambda r: r["invoice_id"] not in invoice_ids),
+            (
+                "orphan price_id",
+                lambda r: r["price_id"] is not None and r["price_id"] not in price_ids,
+            ),
+            (
+                "recurring line without price",
+                lambda r: r["line_type"] == "subscription" and r["price_id"] is None,
+            ),
+        ],
+    )
+    keep(
+        "billing/refunds",
+        [
+            r
+            for r in winners["billing/refunds"]
+            if invoice_customer.get(r["invoice_id"]) not in test
+        ],
+        [
+            (
+                "unknown status",
+                lambda r: r["status"] not in ("succeeded", "pending", "failed", "canceled"),
+            ),
+            ("negative amount", lambda r: int(r["amount"]) < 0),
+            ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
+            ("orphan invoice_id", lambda r: r["invoice_id"] not in invoice_ids),
+        ],
+    )
+    keep(
+        "finance/expenses",
+        winners["finance/expenses"],
+        [
+            ("missing incurred_on", lambda r: r["incurred_on"] is None),
+            ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
+        ],
+    )
+    keep(
+        "finance/fx_rates",
+        winners["finance/fx_rates"],
+        [
+            ("non-positive rate", lambda r: float(r["rate_to_usd"]) <= 0),
+            ("unknown currency", lambda r: cur(r["currency"]) not in KNOWN_CURRENCIES),
+        ],
+    )
     return staged, +reasons, duplicates
 
 
@@ -270,12 +503,16 @@ def test_default_arguments_reproduce_committed_demo(default_run: Path) -> None:
     if not (DEMO / "billing" / "invoices.csv").exists():
         pytest.skip("data/demo not generated")
     for name in FILES:
-        assert (default_run / name).read_bytes() == (DEMO / name).read_bytes(), f"{name} differs from data/demo"
+        assert (default_run / name).read_bytes() == (DEMO / name).read_bytes(), (
+            f"{name} differs from data/demo"
+        )
 
 
 def test_another_seed_gives_other_data(small_runs: tuple[Path, Path, Path]) -> None:
     first, _, other = small_runs
-    differing = [name for name in FILES if (first / name).read_bytes() != (other / name).read_bytes()]
+    differing = [
+        name for name in FILES if (first / name).read_bytes() != (other / name).read_bytes()
+    ]
     assert "billing/invoices.csv" in differing and "crm/contacts.csv" in differing
 
 
@@ -288,7 +525,9 @@ def test_files_use_unix_line_endings(small_runs: tuple[Path, Path, Path]) -> Non
 
 
 @pytest.mark.parametrize("folder_name", ["small", "demo"])
-def test_headers_are_exactly_the_contract_columns(folder_name: str, small_runs: tuple[Path, Path, Path]) -> None:
+def test_headers_are_exactly_the_contract_columns(
+    folder_name: str, small_runs: tuple[Path, Path, Path]
+) -> None:
     folder = small_runs[0] if folder_name == "small" else DEMO
     if not (folder / "billing" / "invoices.csv").exists():
         pytest.skip("data/demo not generated")
@@ -300,7 +539,11 @@ def test_headers_are_exactly_the_contract_columns(folder_name: str, small_runs: 
 def test_demo_size_is_reasonable(demo: dict[str, list[Row]]) -> None:
     total = sum(path.stat().st_size for path in iter_files(DEMO))
     assert total < 15 * 1024 * 1024
-    live = {r["customer_id"] for r in demo["billing/customers"] if boolean(r["is_livemode"]) is not False}
+    live = {
+        r["customer_id"]
+        for r in demo["billing/customers"]
+        if boolean(r["is_livemode"]) is not False
+    }
     assert 600 <= len(live) <= 1100
     assert len(demo["crm/contacts"]) >= 2000 and len(demo["crm/deals"]) >= 1000
 
@@ -311,31 +554,51 @@ def test_demo_size_is_reasonable(demo: dict[str, list[Row]]) -> None:
 def test_each_quarantine_reason_is_hit_exactly_once(staged_demo: Staged) -> None:
     _, reasons, _ = staged_demo
     expected = {
-        ("crm/contacts", "null key"), ("crm/contacts", "unknown lifecycle_stage"),
-        ("crm/companies", "null key"), ("crm/owners", "null key"),
-        ("crm/deals", "null key"), ("crm/deals", "unknown pipeline"), ("crm/deals", "unknown deal_stage"),
+        ("crm/contacts", "null key"),
+        ("crm/contacts", "unknown lifecycle_stage"),
+        ("crm/companies", "null key"),
+        ("crm/owners", "null key"),
+        ("crm/deals", "null key"),
+        ("crm/deals", "unknown pipeline"),
+        ("crm/deals", "unknown deal_stage"),
         ("crm/deals", "unknown currency"),
-        ("crm/deal_stage_history", "null key"), ("crm/deal_stage_history", "unknown deal_stage"),
+        ("crm/deal_stage_history", "null key"),
+        ("crm/deal_stage_history", "unknown deal_stage"),
         ("crm/deal_stage_history", "orphan deal_id"),
-        ("billing/customers", "null key"), ("billing/customers", "unknown currency"),
-        ("billing/prices", "null key"), ("billing/prices", "unknown billing_interval"),
-        ("billing/prices", "invalid interval_count"), ("billing/prices", "negative unit_amount"),
+        ("billing/customers", "null key"),
+        ("billing/customers", "unknown currency"),
+        ("billing/prices", "null key"),
+        ("billing/prices", "unknown billing_interval"),
+        ("billing/prices", "invalid interval_count"),
+        ("billing/prices", "negative unit_amount"),
         ("billing/prices", "unknown currency"),
-        ("billing/subscriptions", "null key"), ("billing/subscriptions", "unknown status"),
-        ("billing/subscriptions", "period end before start"), ("billing/subscriptions", "orphan customer_id"),
-        ("billing/invoices", "null key"), ("billing/invoices", "unknown status"),
-        ("billing/invoices", "unknown currency"), ("billing/invoices", "period end before start"),
-        ("billing/invoices", "orphan customer_id"), ("billing/invoices", "orphan subscription_id"),
-        ("billing/invoice_line_items", "null key"), ("billing/invoice_line_items", "unknown line_type"),
+        ("billing/subscriptions", "null key"),
+        ("billing/subscriptions", "unknown status"),
+        ("billing/subscriptions", "period end before start"),
+        ("billing/subscriptions", "orphan customer_id"),
+        ("billing/invoices", "null key"),
+        ("billing/invoices", "unknown status"),
+        ("billing/invoices", "unknown currency"),
+        ("billing/invoices", "period end before start"),
+        ("billing/invoices", "orphan customer_id"),
+        ("billing/invoices", "orphan subscription_id"),
+        ("billing/invoice_line_items", "null key"),
+        ("billing/invoice_line_items", "unknown line_type"),
         ("billing/invoice_line_items", "negative quantity"),
         ("billing/invoice_line_items", "period end before start"),
-        ("billing/invoice_line_items", "orphan invoice_id"), ("billing/invoice_line_items", "orphan price_id"),
+        ("billing/invoice_line_items", "orphan invoice_id"),
+        ("billing/invoice_line_items", "orphan price_id"),
         ("billing/invoice_line_items", "recurring line without price"),
-        ("billing/refunds", "null key"), ("billing/refunds", "unknown status"), ("billing/refunds", "negative amount"),
-        ("billing/refunds", "unknown currency"), ("billing/refunds", "orphan invoice_id"),
-        ("finance/expenses", "null key"), ("finance/expenses", "missing incurred_on"),
+        ("billing/refunds", "null key"),
+        ("billing/refunds", "unknown status"),
+        ("billing/refunds", "negative amount"),
+        ("billing/refunds", "unknown currency"),
+        ("billing/refunds", "orphan invoice_id"),
+        ("finance/expenses", "null key"),
+        ("finance/expenses", "missing incurred_on"),
         ("finance/expenses", "unknown currency"),
-        ("finance/fx_rates", "null key"), ("finance/fx_rates", "non-positive rate"),
+        ("finance/fx_rates", "null key"),
+        ("finance/fx_rates", "non-positive rate"),
         ("finance/fx_rates", "unknown currency"),
     }
     assert dict(reasons) == {reason: 1 for reason in expected}
@@ -343,18 +606,49 @@ def test_each_quarantine_reason_is_hit_exactly_once(staged_demo: Staged) -> None
 
 def test_duplicate_loads_exist(staged_demo: Staged) -> None:
     _, _, duplicates = staged_demo
-    for table in ("crm/contacts", "crm/deals", "crm/companies", "billing/invoices", "billing/invoice_line_items",
-                  "billing/subscriptions", "billing/refunds", "finance/fx_rates"):
+    for table in (
+        "crm/contacts",
+        "crm/deals",
+        "crm/companies",
+        "billing/invoices",
+        "billing/invoice_line_items",
+        "billing/subscriptions",
+        "billing/refunds",
+        "finance/fx_rates",
+    ):
         assert duplicates[table] > 0, table
 
 
 def test_clean_values_parse(demo: dict[str, list[Row]]) -> None:
-    timestamp_columns = {"created_at", "updated_at", "closed_at", "entered_at", "started_at", "trial_start",
-                         "trial_end", "canceled_at", "ended_at", "current_period_start", "current_period_end",
-                         "period_start", "period_end", "paid_at", "became_lead_at", "became_mql_at",
-                         "became_sql_at", "became_opportunity_at", "became_customer_at"}
-    boolean_columns = {"is_deleted", "is_active", "is_livemode", "cancel_at_period_end", "is_proration"}
-    for table, rows in demo.items():
+    timestamp_columns = {
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "entered_at",
+        "started_at",
+        "trial_start",
+        "trial_end",
+        "canceled_at",
+        "ended_at",
+        "current_period_start",
+        "current_period_end",
+        "period_start",
+        "period_end",
+        "paid_at",
+        "became_lead_at",
+        "became_mql_at",
+        "became_sql_at",
+        "became_opportunity_at",
+        "became_customer_at",
+    }
+    boolean_columns = {
+        "is_deleted",
+        "is_active",
+        "is_livemode",
+        "cancel_at_period_end",
+        "is_proration",
+    }
+    for rows in demo.values():
         for row in rows:
             for column, value in row.items():
                 if column in timestamp_columns:
@@ -378,25 +672,37 @@ def test_invoice_arithmetic(staged_demo: Staged) -> None:
         sums[line["invoice_id"]][1] += int(line["discount_amount"])
         assert int(line["discount_amount"]) >= 0
     for invoice in staged["billing/invoices"]:
-        subtotal, discount, tax, total = (int(invoice[c]) for c in ("subtotal", "discount_total", "tax", "total"))
+        subtotal, discount, tax, total = (
+            int(invoice[c]) for c in ("subtotal", "discount_total", "tax", "total")
+        )
         assert total == subtotal - discount + tax, invoice["invoice_id"]
         assert [subtotal, discount] == sums[invoice["invoice_id"]], invoice["invoice_id"]
         if invoice["status"] == "paid":
-            assert int(invoice["amount_paid"]) == max(total, 0) and invoice["paid_at"], invoice["invoice_id"]
+            assert int(invoice["amount_paid"]) == max(total, 0) and invoice["paid_at"], invoice[
+                "invoice_id"
+            ]
         else:
-            assert int(invoice["amount_paid"]) == 0 and invoice["paid_at"] is None, invoice["invoice_id"]
+            assert int(invoice["amount_paid"]) == 0 and invoice["paid_at"] is None, invoice[
+                "invoice_id"
+            ]
 
 
 def test_recurring_lines_match_their_price(staged_demo: Staged) -> None:
     staged, _, _ = staged_demo
     prices = {r["price_id"]: r for r in staged["billing/prices"]}
     invoices = {r["invoice_id"]: r for r in staged["billing/invoices"]}
-    trials = {r["subscription_id"]: ts(r["trial_start"]) for r in staged["billing/subscriptions"] if r["trial_start"]}
+    trials = {
+        r["subscription_id"]: ts(r["trial_start"])
+        for r in staged["billing/subscriptions"]
+        if r["trial_start"]
+    }
     for line in staged["billing/invoice_line_items"]:
         if line["line_type"] != "subscription":
             continue
         price = prices[line["price_id"]]
-        assert cur(price["currency"]) == cur(invoices[line["invoice_id"]]["currency"]), line["line_item_id"]
+        assert cur(price["currency"]) == cur(invoices[line["invoice_id"]]["currency"]), line[
+            "line_item_id"
+        ]
         assert ts(line["period_end"]) > ts(line["period_start"]), line["line_item_id"]
         if boolean(line["is_proration"]):
             continue
@@ -460,7 +766,9 @@ def block_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         runs = {
             "one_worker": run_generator(base / "w1", "--customers", "80", "--workers", "1"),
             "two_workers": run_generator(base / "w2", "--customers", "80", "--workers", "2"),
-            "parquet": run_generator(base / "pq", "--customers", "80", "--workers", "2", "--format", "parquet"),
+            "parquet": run_generator(
+                base / "pq", "--customers", "80", "--workers", "2", "--format", "parquet"
+            ),
         }
     finally:
         blocks.BLOCK_COMPANIES = saved
@@ -481,8 +789,12 @@ def test_parquet_holds_the_csv_rows(block_runs: dict[str, Path]) -> None:
         assert parquet.column_names == columns, table
         assert all(str(field.type) == "string" for field in parquet.schema), table
         from_parquet = [tuple(row[c] for c in columns) for row in parquet.to_pylist()]
-        with (block_runs["one_worker"] / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
-            from_csv = [tuple(v if v != "" else None for v in row) for row in list(csv.reader(handle))[1:]]
+        with (block_runs["one_worker"] / f"{table}.csv").open(
+            encoding="utf-8", newline=""
+        ) as handle:
+            from_csv = [
+                tuple(v if v != "" else None for v in row) for row in list(csv.reader(handle))[1:]
+            ]
         assert from_parquet == from_csv, table
 
 
@@ -495,11 +807,13 @@ def test_blocks_keep_the_mix_and_the_quarantine_reasons(block_runs: dict[str, Pa
     customers = {r["customer_id"] for r in data["billing/customers"] if r["customer_id"]}
     assert len(customers) >= 80 and any(c.startswith("cus_1") and len(c) > 10 for c in customers)
     statuses = Counter(r["status"] for r in staged["billing/invoices"])
-    assert {"paid", "open", "draft", "uncollectible"} <= set(statuses)  # void is rare: 0.3% of cycles
+    assert {"paid", "open", "draft", "uncollectible"} <= set(
+        statuses
+    )  # void is rare: 0.3% of cycles
 
 
 def test_append_day_is_deterministic_and_only_appends(tmp_path: Path) -> None:
-    """One appended day: the same bytes twice, and every table starts with its old rows, in order."""
+    """One appended day: the same bytes twice; every table starts with its old rows, in order."""
     from generator.append_day import TABLES, append_day
 
     demo_dir = DEMO

@@ -4,7 +4,6 @@ run in a throw-away dbt project that uses the project's generic tests as they ar
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -101,9 +100,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     for name, sql in MODELS.items():
         (project / "models" / f"{name}.sql").write_text(sql + "\n")
     (project / "models" / "properties.yml").write_text(PROPERTIES)
-    run = run_dbt(
-        ["build"], project / "fixture.duckdb", project / "target", project_dir=project
-    )
+    run = run_dbt(["build"], project / "fixture.duckdb", project / "target", project_dir=project)
     run_results = json.loads((project / "target" / "run_results.json").read_text())
     manifest = json.loads((project / "target" / "manifest.json").read_text())
     # Each fixture test is named by its alias: `<good|bad>_<generic test>`.

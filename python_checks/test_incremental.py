@@ -57,7 +57,8 @@ def _rows(db: Path, relation: str) -> tuple[list[str], list[Row]]:
     """Every row, sorted on the exact columns first, so float noise cannot reorder rows."""
     with duckdb.connect(str(db), read_only=True) as con:
         columns = [
-            column for column in con.execute(f"describe {relation}").fetchall()
+            column
+            for column in con.execute(f"describe {relation}").fetchall()
             if column[0] not in BUILD_COLUMNS
         ]
         listed = ", ".join(f'"{name}"' for name, *_ in columns)
@@ -107,32 +108,66 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     day1, day2 = root / "day1", root / "day2"
     subprocess.run(
         [
-            sys.executable, "-m", "generator.raw_data", "--out", str(day1), "--seed", str(SEED),
-            "--customers", str(CUSTOMERS), "--months", str(MONTHS), "--start", START, "--quiet",
+            sys.executable,
+            "-m",
+            "generator.raw_data",
+            "--out",
+            str(day1),
+            "--seed",
+            str(SEED),
+            "--customers",
+            str(CUSTOMERS),
+            "--months",
+            str(MONTHS),
+            "--start",
+            START,
+            "--quiet",
         ],
-        cwd=REPO, check=True, capture_output=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
     subprocess.run(
         [sys.executable, "-m", "generator.append_day", "--raw-dir", str(day1), "--out", str(day2)],
-        cwd=REPO, check=True, capture_output=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
-    paths = {name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")}
+    paths = {
+        name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")
+    }
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = [
-            pool.submit(run_dbt, ["build", *MODELS_ONLY], paths["day1"], root / "t_day1",
-                        raw_dir=day1),
-            pool.submit(run_dbt, ["build", "--full-refresh", *MODELS_ONLY], paths["full"],
-                        root / "t_full", raw_dir=day2),
+            pool.submit(
+                run_dbt, ["build", *MODELS_ONLY], paths["day1"], root / "t_day1", raw_dir=day1
+            ),
+            pool.submit(
+                run_dbt,
+                ["build", "--full-refresh", *MODELS_ONLY],
+                paths["full"],
+                root / "t_full",
+                raw_dir=day2,
+            ),
         ]
         for future in first:
             _ok(future.result())
         shutil.copy(paths["day1"], paths["incremental"])
         shutil.copy(paths["day1"], paths["no_lookback"])
         second = [
-            pool.submit(run_dbt, ["build", "--exclude-resource-type", "unit_test"],
-                        paths["incremental"], root / "t_incremental", raw_dir=day2),
-            pool.submit(run_dbt, ["build", *MODELS_ONLY, "--vars", "{incremental_lookback_months: 0}"],
-                        paths["no_lookback"], root / "t_no_lookback", raw_dir=day2),
+            pool.submit(
+                run_dbt,
+                ["build", "--exclude-resource-type", "unit_test"],
+                paths["incremental"],
+                root / "t_incremental",
+                raw_dir=day2,
+            ),
+            pool.submit(
+                run_dbt,
+                ["build", *MODELS_ONLY, "--vars", "{incremental_lookback_months: 0}"],
+                paths["no_lookback"],
+                root / "t_no_lookback",
+                raw_dir=day2,
+            ),
         ]
         for future in second:
             _ok(future.result())
@@ -141,7 +176,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_incremental_run_equals_full_refresh_with_late_rows(builds: dict[str, Path]) -> None:
     for model in INCREMENTAL_MODELS:
-        compiled = builds["target_incremental"] / "run" / "revops_warehouse" / "models" / f"{model}.sql"
+        compiled = (
+            builds["target_incremental"] / "run" / "revops_warehouse" / "models" / f"{model}.sql"
+        )
         assert "delete from" in compiled.read_text(), f"{model} was rebuilt, not run incrementally"
     assert differences(builds["incremental"], builds["full"]) == []
 

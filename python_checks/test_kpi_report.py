@@ -26,8 +26,15 @@ def test_report_is_self_contained(report: Path) -> None:
     page = report.read_text()
     assert not re.search(r"<script[^>]+src=", page), "the page must not load scripts from elsewhere"
     assert "Plotly.newPlot" in page
-    for title in ("MRR and its movements", "ARR", "Churn and retention", "Funnel",
-                  "CAC by channel", "LTV and CAC", "Scorecard"):
+    for title in (
+        "MRR and its movements",
+        "ARR",
+        "Churn and retention",
+        "Funnel",
+        "CAC by channel",
+        "LTV and CAC",
+        "Scorecard",
+    ):
         assert title in page
 
 
@@ -38,11 +45,16 @@ def test_report_renders_in_a_browser(report: Path, tmp_path: Path) -> None:
     args = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     subprocess.run(
         [*args, "--window-size=1400,2600", f"--screenshot={screenshot}", report.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     dom = subprocess.run(
         [*args, "--dump-dom", report.as_uri()],
-        check=True, capture_output=True, text=True, timeout=120,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout
     # Plotly drew its charts (SVG) and the scorecard has its marks.
     assert dom.count('class="main-svg"') >= 6
@@ -73,5 +85,7 @@ def test_a_rate_changes_in_percentage_points() -> None:
 
 
 def test_the_funnel_kpi_names_its_cohort(report: Path) -> None:
-    assert re.search(r"Lead-to-customer conversion <small>\(cohort [A-Z][a-z]{2} \d{4}\)</small>",
-                     report.read_text())
+    assert re.search(
+        r"Lead-to-customer conversion <small>\(cohort [A-Z][a-z]{2} \d{4}\)</small>",
+        report.read_text(),
+    )

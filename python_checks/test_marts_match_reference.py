@@ -20,7 +20,9 @@ from python_checks.marts_comparison import funnel_differences, revenue_differenc
 # company (seed 6) has a 3-month window with spend and churn but no new customer (June 2025):
 # CAC, LTV:CAC and payback undefined (null), where one division gave LTV:CAC = 0.
 RANDOM_DATA_SETS = [
-    (7, 60, 14, "2024-03-01"), (2024, 150, 30, "2022-11-01"), (6, 6, 18, "2024-01-01"),
+    (7, 60, 14, "2024-03-01"),
+    (2024, 150, 30, "2022-11-01"),
+    (6, 6, 18, "2024-01-01"),
 ]
 
 
@@ -39,9 +41,19 @@ def test_random_data_marts_equal_the_reference(
     raw_dir = tmp_path / "raw"
     subprocess.run(
         [
-            sys.executable, "-m", "generator.raw_data", "--out", str(raw_dir),
-            "--seed", str(seed), "--customers", str(customers),
-            "--months", str(months), "--start", start,
+            sys.executable,
+            "-m",
+            "generator.raw_data",
+            "--out",
+            str(raw_dir),
+            "--seed",
+            str(seed),
+            "--customers",
+            str(customers),
+            "--months",
+            str(months),
+            "--start",
+            start,
         ],
         cwd=REPO,
         check=True,

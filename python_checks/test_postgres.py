@@ -55,11 +55,14 @@ def server_env() -> dict[str, str]:
         return {k: v for k, v in os.environ.items() if k.startswith("POSTGRES_")}
     printed = subprocess.run(
         ["bash", str(REPO / "scripts" / "postgres_local.sh")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     exports = [shlex.split(line)[1] for line in printed.splitlines() if line.startswith("export ")]
     return {
-        name: value for name, _, value in (item.partition("=") for item in exports)
+        name: value
+        for name, _, value in (item.partition("=") for item in exports)
         if name.startswith("POSTGRES_")
     }
 
@@ -101,12 +104,17 @@ def pg_env() -> dict[str, str]:
     try:
         import psycopg2  # noqa: F401
     except ImportError:
-        pytest.fail("REVOPS_POSTGRES=1 needs psycopg2 and dbt-postgres: "
-                    "pip install 'dbt-postgres==1.11.*' psycopg2-binary")
+        pytest.fail(
+            "REVOPS_POSTGRES=1 needs psycopg2 and dbt-postgres: "
+            "pip install 'dbt-postgres==1.11.*' psycopg2-binary"
+        )
     env = server_env()
     env.setdefault("POSTGRES_BI_USER", "bi_reader")
-    missing = [name for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_BI_PASSWORD")
-               if not env.get(name)]
+    missing = [
+        name
+        for name in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_BI_PASSWORD")
+        if not env.get(name)
+    ]
     assert not missing, f"set {', '.join(missing)} (scripts/postgres_local.sh prints them)"
     return env
 
@@ -214,18 +222,23 @@ def test_the_bi_role_reads_every_mart(
 
 def test_the_bi_role_reads_nothing_but_the_marts(pg: Any, bi: Any) -> None:
     relations = [
-        (row["schema"], row["name"]) for row in pg_rows(pg, """
+        (row["schema"], row["name"])
+        for row in pg_rows(
+            pg,
+            """
             select n.nspname as schema, c.relname as name
             from pg_class as c inner join pg_namespace as n on c.relnamespace = n.oid
             where c.relkind in ('r', 'v', 'm', 'p', 'f')
                 and n.nspname not in ('marts', 'pg_catalog', 'information_schema', 'pg_toast')
                 and n.nspname not like 'pg_temp%' and n.nspname not like 'pg_toast_temp%'
             order by 1, 2
-        """)
+        """,
+        )
     ]
     assert {schema for schema, _ in relations} >= set(FORBIDDEN_SCHEMAS)
     readable = [
-        f"{schema}.{name}" for schema, name in relations
+        f"{schema}.{name}"
+        for schema, name in relations
         if attempt(bi, f'select * from "{schema}"."{name}" limit 0') != INSUFFICIENT_PRIVILEGE
     ]
     assert readable == []
@@ -284,17 +297,27 @@ def test_preflight_names_every_missing_table_and_column(
     with pg.cursor() as cursor:
         cursor.execute(f"drop schema if exists {schema} cascade; create schema {schema}")
         for table in ("customers", "prices", "subscriptions", "invoices", "invoice_line_items"):
-            cursor.execute(f"create table {schema}.{table} as select * from raw_billing.{table} limit 0")
-        cursor.execute(f"alter table {schema}.invoice_line_items drop column quantity, drop column amount")
+            cursor.execute(
+                f"create table {schema}.{table} as select * from raw_billing.{table} limit 0"
+            )
+        cursor.execute(
+            f"alter table {schema}.invoice_line_items drop column quantity, drop column amount"
+        )
     try:
-        dbt_vars = {"raw_loaded_at_column": "_loaded_at", "raw_billing_schema": schema,
-                    "bi_reader_role": pg_env["POSTGRES_BI_USER"]}
+        dbt_vars = {
+            "raw_loaded_at_column": "_loaded_at",
+            "raw_billing_schema": schema,
+            "bi_reader_role": pg_env["POSTGRES_BI_USER"],
+        }
         run = run_dbt(
             ["build", "--vars", json.dumps(dbt_vars)],
             tmp_path / "unused.duckdb",
             tmp_path / "target",
-            extra_env={**pg_env, "DBT_TARGET": "postgres",
-                       "DBT_PROFILES_DIR": str(postgres_profiles_dir(tmp_path / "profiles"))},
+            extra_env={
+                **pg_env,
+                "DBT_TARGET": "postgres",
+                "DBT_PROFILES_DIR": str(postgres_profiles_dir(tmp_path / "profiles")),
+            },
         )
     finally:
         with pg.cursor() as cursor:

@@ -128,7 +128,8 @@ def ancestors(manifest: dict, unique_id: str) -> set[str]:
     "model", ["int_subscription_periods", "int_customer_mrr_by_month", "kpi_mrr", "kpi_churn_rate"]
 )
 def test_refunds_never_reach_mrr(manifest: dict, model: str) -> None:
-    """int_subscription_periods (docs/kpi_definitions.md): refunds never change MRR. No MRR model may read them."""
+    """int_subscription_periods (docs/kpi_definitions.md): refunds never change MRR. No MRR
+    model may read them."""
     reached = ancestors(manifest, f"model.revops_warehouse.{model}")
     assert "model.revops_warehouse.stg_billing__refunds" not in reached
     assert "model.revops_warehouse.stg_billing__invoice_line_items" in reached

@@ -17,7 +17,14 @@ from python_checks.reference.raw import load_raw
 FIXTURE = REPO / "python_checks" / "fixtures" / "raw_small"
 TABLES = {
     "crm": ["contacts", "companies", "deals", "deal_stage_history", "owners"],
-    "billing": ["customers", "prices", "subscriptions", "invoices", "invoice_line_items", "refunds"],
+    "billing": [
+        "customers",
+        "prices",
+        "subscriptions",
+        "invoices",
+        "invoice_line_items",
+        "refunds",
+    ],
     "finance": ["expenses", "fx_rates"],
 }
 # Written by hand from the fixture files: (table, key, reason).
@@ -34,7 +41,12 @@ EXPECTED_QUARANTINE = {
     ("refunds", "re_bad", "negative amount"),
     ("expenses", "ex_bad", "unknown currency"),
 }
-EXPECTED_DUPLICATES = {"contacts": 1, "deal_stage_history": 1, "invoices": 1, "invoice_line_items": 1}
+EXPECTED_DUPLICATES = {
+    "contacts": 1,
+    "deal_stage_history": 1,
+    "invoices": 1,
+    "invoice_line_items": 1,
+}
 EXPECTED_TEST_MODE = {"customers": 1, "subscriptions": 1, "invoices": 1, "invoice_line_items": 1}
 
 
@@ -53,13 +65,16 @@ def write_parquet_copy(source_dir: Path, target_dir: Path) -> None:
                 header = csv_path.read_text().splitlines()[0].split(",")
                 id_types = {column: "VARCHAR" for column in header if column.endswith("_id")}
                 connection.execute(
-                    f"copy (select * from read_csv('{csv_path}', header = true, types = {id_types}))"
+                    f"copy (select * from read_csv('{csv_path}', header = true,"
+                    f" types = {id_types}))"
                     f" to '{target_dir / folder / table}.parquet' (format parquet)"
                 )
 
 
 @pytest.fixture(scope="module", params=["csv", "parquet"])
-def fixture_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+def fixture_build(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> DbtRun:
     workdir = tmp_path_factory.mktemp(f"raw_small_{request.param}")
     raw_dir = FIXTURE
     if request.param == "parquet":
@@ -127,9 +142,9 @@ def test_staging_agrees_with_the_reference_reading_of_the_rules(fixture_build: D
 def test_values_are_cleaned(fixture_build: DbtRun) -> None:
     db = warehouse(fixture_build)
     # The later load of an invoice wins (open -> paid); money in major units.
-    assert query(db, "select status, total from staging.stg_billing__invoices where invoice_id = 'in_1'") == [
-        ("paid", 108)
-    ]
+    assert query(
+        db, "select status, total from staging.stg_billing__invoices where invoice_id = 'in_1'"
+    ) == [("paid", 108)]
     # Ids that look numeric keep their leading zeros.
     assert query(db, "select company_id from staging.stg_crm__companies order by 1") == [
         ("007",),
@@ -143,16 +158,20 @@ def test_values_are_cleaned(fixture_build: DbtRun) -> None:
     }
     # Currency codes upper case; a line takes its invoice's currency.
     assert query(
-        db, "select currency, amount, discount_amount from staging.stg_billing__invoice_line_items "
-        "where line_item_id = 'il_1'"
+        db,
+        "select currency, amount, discount_amount from staging.stg_billing__invoice_line_items "
+        "where line_item_id = 'il_1'",
     ) == [("GBP", 100, 10)]
     # ISO timestamps with T and Z, bare dates, mixed-case booleans.
     assert query(
-        db, "select cast(became_sql_at as varchar), cast(became_opportunity_at as varchar), is_deleted "
-        "from staging.stg_crm__contacts where contact_id = 'c1'"
+        db,
+        "select cast(became_sql_at as varchar), cast(became_opportunity_at as varchar), is_deleted "
+        "from staging.stg_crm__contacts where contact_id = 'c1'",
     ) == [("2024-01-10 10:00:00", "2024-01-12 00:00:00", False)]
     # Test-mode customers and everything of theirs are gone.
-    assert query(db, "select count(*) from staging.stg_billing__invoices where customer_id = 'cus_test'") == [(0,)]
+    assert query(
+        db, "select count(*) from staging.stg_billing__invoices where customer_id = 'cus_test'"
+    ) == [(0,)]
 
 
 def test_unparseable_values_are_quarantined_not_fatal(tmp_path: Path) -> None:
@@ -161,21 +180,27 @@ def test_unparseable_values_are_quarantined_not_fatal(tmp_path: Path) -> None:
     raw_dir = tmp_path / "raw"
     shutil.copytree(FIXTURE, raw_dir)
     with (raw_dir / "crm" / "contacts.csv").open("a") as handle:
-        handle.write("c9,z@example.com,Z,Y,007,o1,referral,lead,2024-13-45 09:00:00,,,,,,false,"
-                     "2024-01-07 09:00:00\n")
+        handle.write(
+            "c9,z@example.com,Z,Y,007,o1,referral,lead,2024-13-45 09:00:00,,,,,,false,"
+            "2024-01-07 09:00:00\n"
+        )
     with (raw_dir / "billing" / "invoice_line_items.csv").open("a") as handle:
-        handle.write("il_frac,in_2,sub_1,price_gbp_m,subscription,false,1.5,5000,0,"
-                     "2024-03-01 00:00:00,2024-04-01 00:00:00,half a seat\n")
+        handle.write(
+            "il_frac,in_2,sub_1,price_gbp_m,subscription,false,1.5,5000,0,"
+            "2024-03-01 00:00:00,2024-04-01 00:00:00,half a seat\n"
+        )
     with (raw_dir / "finance" / "expenses.csv").open("a") as handle:
         handle.write("ex_text,2024-02-01,marketing,events,events,a lot,USD\n")
     run = run_dbt(["build"], tmp_path / "warehouse.duckdb", tmp_path / "target", raw_dir=raw_dir)
     assert run.returncode == 0, run.output[-5000:]
     quarantined = set()
     for folder in TABLES:
-        quarantined |= set(query(
-            tmp_path / "warehouse.duckdb",
-            f"select record_key, quarantine_reason from staging.stg_{folder}__quarantined_rows",
-        ))
+        quarantined |= set(
+            query(
+                tmp_path / "warehouse.duckdb",
+                f"select record_key, quarantine_reason from staging.stg_{folder}__quarantined_rows",
+            )
+        )
     assert {
         ("c9", "unparseable created_at"),
         ("il_frac", "unparseable quantity"),

@@ -106,8 +106,11 @@ def messy_build(
     else:
         ragged = add_ragged_lines(csv_dir)
     run = run_dbt(
-        ["build"], workdir / "warehouse.duckdb", workdir / "target",
-        raw_dir=raw_dir, extra_env={"RAW_DATA_FORMAT": request.param},
+        ["build"],
+        workdir / "warehouse.duckdb",
+        workdir / "target",
+        raw_dir=raw_dir,
+        extra_env={"RAW_DATA_FORMAT": request.param},
     )
     assert run.returncode == 0, run.output[-5000:]
     return run, workdir / "warehouse.duckdb", request.param, ragged
@@ -119,16 +122,18 @@ def test_ragged_csv_lines_are_quarantined_with_file_and_line(messy_build) -> Non
         pytest.skip("a Parquet file cannot be ragged")
     rows = set()
     for folder in TABLES:
-        rows |= set(query(
-            db,
-            f"select source_table, raw_file, raw_line, quarantine_reason "
-            f"from staging.stg_{folder}__quarantined_rows where raw_line is not null",
-        ))
-    got = {(table, Path(file).relative_to(Path(file).parents[1]).as_posix(), line, reason)
-           for table, file, line, reason in rows}
-    assert got == {
-        (Path(file).stem, file, line, "wrong number of fields") for file, line in ragged
+        rows |= set(
+            query(
+                db,
+                f"select source_table, raw_file, raw_line, quarantine_reason "
+                f"from staging.stg_{folder}__quarantined_rows where raw_line is not null",
+            )
+        )
+    got = {
+        (table, Path(file).relative_to(Path(file).parents[1]).as_posix(), line, reason)
+        for table, file, line, reason in rows
     }
+    assert got == {(Path(file).stem, file, line, "wrong number of fields") for file, line in ragged}
 
 
 def test_the_rest_of_a_ragged_file_is_staged(messy_build) -> None:
@@ -139,23 +144,30 @@ def test_the_rest_of_a_ragged_file_is_staged(messy_build) -> None:
         for table in tables:
             staged = query(db, f"select count(*) from staging.stg_{folder}__{table}")[0][0]
             quarantined = query(
-                db, f"select count(*) from staging.stg_{folder}__quarantined_rows "
+                db,
+                f"select count(*) from staging.stg_{folder}__quarantined_rows "
                 f"where source_table = '{table}'",
             )[0][0]
             n_ragged = sum(1 for file, _ in ragged if Path(file).stem == table)
             expected_quarantined = sum(1 for row in EXPECTED_QUARANTINE if row[0] == table)
             removed = EXPECTED_DUPLICATES.get(table, 0) + EXPECTED_TEST_MODE.get(table, 0)
             assert quarantined == expected_quarantined + n_ragged, table
-            assert staged + quarantined + removed == raw_row_count(FIXTURE, folder, table) + n_ragged
+            assert (
+                staged + quarantined + removed == raw_row_count(FIXTURE, folder, table) + n_ragged
+            )
     # The line right before the short line and the line right after it are both staged.
-    assert query(db, "select count(*) from staging.stg_billing__invoice_line_items "
-                 "where line_item_id in ('il_1', 'il_2')") == [(2,)]
+    assert query(
+        db,
+        "select count(*) from staging.stg_billing__invoice_line_items "
+        "where line_item_id in ('il_1', 'il_2')",
+    ) == [(2,)]
 
 
 def test_optional_columns_left_out_are_null(messy_build) -> None:
     _, db, _, _ = messy_build
     assert query(
-        db, "select count(*), count(description), sum(discount_amount) "
+        db,
+        "select count(*), count(description), sum(discount_amount) "
         "from staging.stg_billing__invoice_line_items",
     )[0][1:] == (0, 0)
     assert query(db, "select count(email) from staging.stg_crm__owners") == [(0,)]
@@ -163,15 +175,23 @@ def test_optional_columns_left_out_are_null(messy_build) -> None:
 
 def test_utc_offsets_are_converted_across_a_month_boundary(messy_build) -> None:
     _, db, _, _ = messy_build
-    got = dict(query(db, "select customer_id, created_at from staging.base_billing__customers "
-                     "where customer_id in ('cus_1', 'cus_2', 'cus_test')"))
+    got = dict(
+        query(
+            db,
+            "select customer_id, created_at from staging.base_billing__customers "
+            "where customer_id in ('cus_1', 'cus_2', 'cus_test')",
+        )
+    )
     assert got == {customer: instant for customer, (_, instant) in OFFSET_TIMESTAMPS.items()}
 
 
 def run_on(raw_dir: Path, tmp_path: Path, data_format: str) -> DbtRun:
     return run_dbt(
-        ["build"], tmp_path / "warehouse.duckdb", tmp_path / "target",
-        raw_dir=raw_dir, extra_env={"RAW_DATA_FORMAT": data_format},
+        ["build"],
+        tmp_path / "warehouse.duckdb",
+        tmp_path / "target",
+        raw_dir=raw_dir,
+        extra_env={"RAW_DATA_FORMAT": data_format},
     )
 
 
@@ -197,10 +217,14 @@ def test_missing_columns_and_files_are_one_error_before_any_model(
     run = run_on(raw_dir, tmp_path, data_format)
     assert_stopped_before_any_model(run)
     # Every missing required column of each file on one line; the optional one is not named.
-    assert f"{raw_dir}/billing/invoice_line_items.{data_format}: missing required columns quantity, amount\n" \
+    assert (
+        f"{raw_dir}/billing/invoice_line_items.{data_format}: "
+        "missing required columns quantity, amount\n" in run.output
+    )
+    assert (
+        f"{raw_dir}/crm/deal_stage_history.{data_format}: missing required column entered_at\n"
         in run.output
-    assert f"{raw_dir}/crm/deal_stage_history.{data_format}: missing required column entered_at\n" \
-        in run.output
+    )
     assert f"{raw_dir}/finance/fx_rates.{data_format}: not found\n" in run.output
     assert "description" not in run.output.split("raw data contract")[1].split(">")[0]
 

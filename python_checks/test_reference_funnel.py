@@ -33,64 +33,153 @@ from reference.revenue import FxRates  # noqa: E402
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
+
 class Raw(RawDataSet):
     """A tiny raw data set, built row by row and written as the CSV layout."""
 
     # --- billing -------------------------------------------------------
     def customer(self, cid: str, company: str | None = None, livemode: bool = True) -> None:
-        self.add("customers", customer_id=cid, name=cid, crm_company_id=company,
-                 currency="usd", is_livemode=livemode, created_at="2020-01-01 00:00:00",
-                 is_deleted=False)
+        self.add(
+            "customers",
+            customer_id=cid,
+            name=cid,
+            crm_company_id=company,
+            currency="usd",
+            is_livemode=livemode,
+            created_at="2020-01-01 00:00:00",
+            is_deleted=False,
+        )
 
     def price(self, pid: str, unit_amount: int) -> None:
-        self.add("prices", price_id=pid, product_id="prod_" + pid, billing_interval="month",
-                 interval_count=1, unit_amount=unit_amount, currency="usd", is_active=True)
+        self.add(
+            "prices",
+            price_id=pid,
+            product_id="prod_" + pid,
+            billing_interval="month",
+            interval_count=1,
+            unit_amount=unit_amount,
+            currency="usd",
+            is_active=True,
+        )
 
-    def subscribe(self, cid: str, pid: str, amount: int, months: list[str],
-                  status: str = "active") -> None:
+    def subscribe(
+        self, cid: str, pid: str, amount: int, months: list[str], status: str = "active"
+    ) -> None:
         """One subscription of `cid` billed monthly on the 1st for `months`
         ('2024-01', ...), each invoice created at its period start."""
         sid = f"sub_{cid}"
-        self.add("subscriptions", subscription_id=sid, customer_id=cid, status=status,
-                 created_at="2020-01-01", started_at="2020-01-01", cancel_at_period_end=False,
-                 ended_at=None if status == "active" else "2099-01-01")
+        self.add(
+            "subscriptions",
+            subscription_id=sid,
+            customer_id=cid,
+            status=status,
+            created_at="2020-01-01",
+            started_at="2020-01-01",
+            cancel_at_period_end=False,
+            ended_at=None if status == "active" else "2099-01-01",
+        )
         for month in months:
             start = m(month)
             end = m_add(start, 1)
             iid = f"in_{next(self._ids)}"
-            self.add("invoices", invoice_id=iid, customer_id=cid, subscription_id=sid,
-                     status="paid", billing_reason="subscription_cycle", currency="usd",
-                     created_at=start.isoformat(), period_start=start.isoformat(),
-                     period_end=end.isoformat(), tax=0, paid_at=start.isoformat())
-            self.add("invoice_line_items", line_item_id=f"il_{next(self._ids)}",
-                     invoice_id=iid, subscription_id=sid, price_id=pid,
-                     line_type="subscription", is_proration=False, quantity=1,
-                     amount=amount, discount_amount=0, period_start=start.isoformat(),
-                     period_end=end.isoformat())
+            self.add(
+                "invoices",
+                invoice_id=iid,
+                customer_id=cid,
+                subscription_id=sid,
+                status="paid",
+                billing_reason="subscription_cycle",
+                currency="usd",
+                created_at=start.isoformat(),
+                period_start=start.isoformat(),
+                period_end=end.isoformat(),
+                tax=0,
+                paid_at=start.isoformat(),
+            )
+            self.add(
+                "invoice_line_items",
+                line_item_id=f"il_{next(self._ids)}",
+                invoice_id=iid,
+                subscription_id=sid,
+                price_id=pid,
+                line_type="subscription",
+                is_proration=False,
+                quantity=1,
+                amount=amount,
+                discount_amount=0,
+                period_start=start.isoformat(),
+                period_end=end.isoformat(),
+            )
 
     # --- crm -----------------------------------------------------------
-    def contact(self, cid: str, source: str | None = None, created: str = "2024-01-01",
-                company: str | None = None, deleted: bool = False,
-                updated: str = "2024-06-01", **stages: str) -> None:
+    def contact(
+        self,
+        cid: str,
+        source: str | None = None,
+        created: str = "2024-01-01",
+        company: str | None = None,
+        deleted: bool = False,
+        updated: str = "2024-06-01",
+        **stages: str,
+    ) -> None:
         """`stages`: lead=..., mql=..., sql=..., opportunity=..., customer=..."""
-        self.add("contacts", contact_id=cid, company_id=company, lead_source=source,
-                 lifecycle_stage="lead", created_at=created, is_deleted=deleted,
-                 updated_at=updated,
-                 **{f"became_{stage}_at": value for stage, value in stages.items()})
+        self.add(
+            "contacts",
+            contact_id=cid,
+            company_id=company,
+            lead_source=source,
+            lifecycle_stage="lead",
+            created_at=created,
+            is_deleted=deleted,
+            updated_at=updated,
+            **{f"became_{stage}_at": value for stage, value in stages.items()},
+        )
 
-    def deal(self, did: str, pipeline: str, stage: str, created: str, closed: str | None = None,
-             amount: Any = 1000, currency: str = "usd", deleted: bool = False,
-             updated: str = "2024-12-01") -> None:
-        self.add("deals", deal_id=did, pipeline=pipeline, deal_stage=stage, amount=amount,
-                 currency=currency, created_at=created, closed_at=closed, is_deleted=deleted,
-                 updated_at=updated)
+    def deal(
+        self,
+        did: str,
+        pipeline: str,
+        stage: str,
+        created: str,
+        closed: str | None = None,
+        amount: Any = 1000,
+        currency: str = "usd",
+        deleted: bool = False,
+        updated: str = "2024-12-01",
+    ) -> None:
+        self.add(
+            "deals",
+            deal_id=did,
+            pipeline=pipeline,
+            deal_stage=stage,
+            amount=amount,
+            currency=currency,
+            created_at=created,
+            closed_at=closed,
+            is_deleted=deleted,
+            updated_at=updated,
+        )
 
     # --- finance -------------------------------------------------------
-    def expense(self, on: str, department: str, amount: Any, channel: str | None = None,
-                currency: str = "USD", category: str = "advertising") -> None:
-        self.add("expenses", expense_id=f"exp_{next(self._ids)}", incurred_on=on,
-                 department=department, category=category, channel=channel, amount=amount,
-                 currency=currency)
+    def expense(
+        self,
+        on: str,
+        department: str,
+        amount: Any,
+        channel: str | None = None,
+        currency: str = "USD",
+        category: str = "advertising",
+    ) -> None:
+        self.add(
+            "expenses",
+            expense_id=f"exp_{next(self._ids)}",
+            incurred_on=on,
+            department=department,
+            category=category,
+            channel=channel,
+            amount=amount,
+            currency=currency,
+        )
 
     def fx(self, currency: str, rate_date: str, rate: str) -> None:
         self.add("fx_rates", rate_date=rate_date, currency=currency, rate_to_usd=rate)
@@ -107,11 +196,13 @@ def m_add(month: date, n: int) -> date:
     return date(i // 12, i % 12 + 1, 1)
 
 
-def run(raw: Raw, tmp_path: Path, as_of: str | None = None,
-        gross_margin: float = 0.8) -> dict[str, list[dict]]:
+def run(
+    raw: Raw, tmp_path: Path, as_of: str | None = None, gross_margin: float = 0.8
+) -> dict[str, list[dict]]:
     raw_dir = raw.write(tmp_path / "raw")
     return compute_funnel_and_sales(
-        raw_dir, SEEDS_DIR, date.fromisoformat(as_of) if as_of else None, gross_margin)
+        raw_dir, SEEDS_DIR, date.fromisoformat(as_of) if as_of else None, gross_margin
+    )
 
 
 def row(marts: dict, mart: str, **where: Any) -> dict:
@@ -130,8 +221,14 @@ def rate(value: float | None, expected: float) -> bool:
 
 def funnel(marts: dict, cohort: str, channel: str, pair: str) -> tuple[int, int, float | None]:
     from_stage, to_stage = pair.split(">")
-    r = row(marts, "kpi_funnel_conversion", cohort_month=m(cohort), channel=channel,
-            from_stage=from_stage, to_stage=to_stage)
+    r = row(
+        marts,
+        "kpi_funnel_conversion",
+        cohort_month=m(cohort),
+        channel=channel,
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
     return r["entered"], r["converted"], r["conversion_rate"]
 
 
@@ -144,13 +241,17 @@ def _funnel_raw() -> Raw:
     raw = Raw()
     # k1: skipped stages (no sql, no opportunity; no mql either would be the
     # same): reached every stage because it has a customer timestamp.
-    raw.contact("k1", "organic_search", lead="2024-01-05 10:00:00", mql="2024-01-10",
-                customer="2024-02-20T09:00:00Z")
+    raw.contact(
+        "k1",
+        "organic_search",
+        lead="2024-01-05 10:00:00",
+        mql="2024-01-10",
+        customer="2024-02-20T09:00:00Z",
+    )
     # k2: out of order (mql before lead): cohort from became_lead_at = January.
     # An older load said paid_social: the latest updated_at wins.
     raw.contact("k2", "paid_social", updated="2024-01-01", lead="2024-01-20")
-    raw.contact("k2", "organic_search", updated="2024-02-01", lead="2024-01-20",
-                mql="2023-12-15")
+    raw.contact("k2", "organic_search", updated="2024-02-01", lead="2024-01-20", mql="2023-12-15")
     # k3: no lead date; earliest stage = sql 2024-01-28 -> cohort January;
     # reached lead, mql, sql.
     raw.contact("k3", "paid_search", created="2023-11-01", mql="2024-02-03", sql="2024-01-28")
@@ -178,23 +279,43 @@ def test_funnel_conversion_within_the_window_as_of_the_end_of_the_as_of_date(
     as-of date: mature; April (w5) is not."""
     raw = Raw()
     raw.contact("w1", "organic_search", lead="2024-01-10", customer="2024-03-01")
-    raw.contact("w2", "organic_search", lead="2024-01-10", mql="2024-04-09",
-                customer="2024-04-20")
+    raw.contact("w2", "organic_search", lead="2024-01-10", mql="2024-04-09", customer="2024-04-20")
     raw.contact("w3", "organic_search", lead="2024-01-15", customer="2024-05-01 00:00:00")
     raw.contact("w4", "organic_search", created="2024-05-01", lead="2024-04-28")
     raw.contact("w5", "organic_search", created="2024-04-02", lead="2024-04-02")
     marts = run(raw, tmp_path, "2024-04-30")
-    january = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-01"),
-                  channel="organic_search", from_stage="lead", to_stage="customer")
+    january = row(
+        marts,
+        "kpi_funnel_conversion",
+        cohort_month=m("2024-01"),
+        channel="organic_search",
+        from_stage="lead",
+        to_stage="customer",
+    )
     assert (january["entered"], january["converted"], january["converted_within_window"]) == (
-        3, 2, 1)
+        3,
+        2,
+        1,
+    )
     assert rate(january["conversion_rate_within_window"], 1 / 3)
     assert january["is_mature"] is True
-    to_mql = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-01"),
-                 channel="organic_search", from_stage="lead", to_stage="mql")
+    to_mql = row(
+        marts,
+        "kpi_funnel_conversion",
+        cohort_month=m("2024-01"),
+        channel="organic_search",
+        from_stage="lead",
+        to_stage="mql",
+    )
     assert (to_mql["entered"], to_mql["converted"], to_mql["converted_within_window"]) == (3, 2, 2)
-    april = row(marts, "kpi_funnel_conversion", cohort_month=m("2024-04"),
-                channel="organic_search", from_stage="lead", to_stage="mql")
+    april = row(
+        marts,
+        "kpi_funnel_conversion",
+        cohort_month=m("2024-04"),
+        channel="organic_search",
+        from_stage="lead",
+        to_stage="mql",
+    )
     assert (april["entered"], april["is_mature"]) == (1, False)
 
 
@@ -228,8 +349,13 @@ def test_funnel_conversion(tmp_path: Path) -> None:
     assert funnel(marts, "2024-02", "all", "mql>sql") == (1, 0, 0.0)
     # Rows: January 4 groups x 5 pairs, February 2 x 5; no April, no deleted.
     assert len(marts["kpi_funnel_conversion"]) == 30
-    assert {r["cohort_month"] for r in marts["kpi_funnel_conversion"]} == {m("2024-01"), m("2024-02")}
-    assert {(r["from_stage"], r["to_stage"]) for r in marts["kpi_funnel_conversion"]} == set(STAGE_PAIRS)
+    assert {r["cohort_month"] for r in marts["kpi_funnel_conversion"]} == {
+        m("2024-01"),
+        m("2024-02"),
+    }
+    assert {(r["from_stage"], r["to_stage"]) for r in marts["kpi_funnel_conversion"]} == set(
+        STAGE_PAIRS
+    )
 
 
 def test_funnel_all_is_the_sum_of_channels(tmp_path: Path) -> None:
@@ -244,7 +370,9 @@ def test_funnel_all_is_the_sum_of_channels(tmp_path: Path) -> None:
     for r in marts["kpi_funnel_conversion"]:
         if r["channel"] == "all":
             assert sums[(r["cohort_month"], r["from_stage"], r["to_stage"])] == [
-                r["entered"], r["converted"]]
+                r["entered"],
+                r["converted"],
+            ]
 
 
 # ---------------------------------------------------------------------------
@@ -259,26 +387,52 @@ def _deals_raw() -> Raw:
     # d1 reopened: won 03-20, moved back to qualifiedtobuy, won again 04-10.
     # Two loads of the deal; the latest (updated 04-11) is its final state:
     # won in April, cycle 03-01 -> 04-10 = 40 days, $1,200. Counted once.
-    raw.deal("d1", "new_business", "closedwon", "2024-03-01 00:00:00", "2024-03-20",
-             amount="1000.00", updated="2024-03-21")
-    raw.deal("d1", "new_business", "closedwon", "2024-03-01 00:00:00", "2024-04-10 00:00:00",
-             amount="1200.00", updated="2024-04-11")
-    for stage, at in [("appointmentscheduled", "2024-03-01"), ("closedwon", "2024-03-20"),
-                      ("qualifiedtobuy", "2024-03-25"), ("closedwon", "2024-04-10")]:
+    raw.deal(
+        "d1",
+        "new_business",
+        "closedwon",
+        "2024-03-01 00:00:00",
+        "2024-03-20",
+        amount="1000.00",
+        updated="2024-03-21",
+    )
+    raw.deal(
+        "d1",
+        "new_business",
+        "closedwon",
+        "2024-03-01 00:00:00",
+        "2024-04-10 00:00:00",
+        amount="1200.00",
+        updated="2024-04-11",
+    )
+    for stage, at in [
+        ("appointmentscheduled", "2024-03-01"),
+        ("closedwon", "2024-03-20"),
+        ("qualifiedtobuy", "2024-03-25"),
+        ("closedwon", "2024-04-10"),
+    ]:
         raw.add("deal_stage_history", deal_id="d1", deal_stage=stage, entered_at=at)
     # d2 lost in April (created in March).
-    raw.deal("d2", "new_business", "closedlost", "2024-03-15", "2024-04-05 12:00:00",
-             amount="5000")
+    raw.deal("d2", "new_business", "closedlost", "2024-03-15", "2024-04-05 12:00:00", amount="5000")
     # d3 open, EUR 1,000 created 04-02: converted at the created_at rate 1.10.
-    raw.deal("d3", "new_business", "contractsent", "2024-04-02", None, amount="1000",
-             currency="eur")
+    raw.deal(
+        "d3", "new_business", "contractsent", "2024-04-02", None, amount="1000", currency="eur"
+    )
     # d4 EUR 1,000 won 04-21 12:00 (created 04-01): converted at the close
     # date's rate 1.20 -> $1,200 (not 1.10); cycle 20.5 days.
-    raw.deal("d4", "expansion", "closedwon", "2024-04-01T00:00:00", "2024-04-21 12:00:00",
-             amount="1000", currency="EUR")
+    raw.deal(
+        "d4",
+        "expansion",
+        "closedwon",
+        "2024-04-01T00:00:00",
+        "2024-04-21 12:00:00",
+        amount="1000",
+        currency="EUR",
+    )
     # d5 deleted -> left out.
-    raw.deal("d5", "expansion", "closedwon", "2024-04-01", "2024-04-02", amount="99999",
-             deleted=True)
+    raw.deal(
+        "d5", "expansion", "closedwon", "2024-04-01", "2024-04-02", amount="99999", deleted=True
+    )
     # d6 won, amount null: counts as won and in the cycle (10 days), not in the
     # deal size.
     raw.deal("d6", "renewal", "closedwon", "2024-04-01", "2024-04-11", amount=None)
@@ -291,11 +445,16 @@ def test_sales_cycle_length(tmp_path: Path) -> None:
     marts = run(_deals_raw(), tmp_path, "2024-06-30")
     rows = marts["kpi_sales_cycle_length"]
     assert {(r["month"], r["pipeline"]) for r in rows} == {
-        (m("2024-04"), p) for p in ("new_business", "expansion", "renewal", "all")}
+        (m("2024-04"), p) for p in ("new_business", "expansion", "renewal", "all")
+    }
     nb = row(marts, "kpi_sales_cycle_length", month=m("2024-04"), pipeline="new_business")
     assert nb["won_deals"] == 1 and rate(nb["avg_sales_cycle_days"], 40)  # d1 once
-    assert rate(row(marts, "kpi_sales_cycle_length", month=m("2024-04"),
-                    pipeline="expansion")["median_sales_cycle_days"], 20.5)
+    assert rate(
+        row(marts, "kpi_sales_cycle_length", month=m("2024-04"), pipeline="expansion")[
+            "median_sales_cycle_days"
+        ],
+        20.5,
+    )
     # all: 40, 20.5, 10 -> mean 23.5, median 20.5
     al = row(marts, "kpi_sales_cycle_length", month=m("2024-04"), pipeline="all")
     assert al["won_deals"] == 3
@@ -331,7 +490,11 @@ def test_sales_velocity(tmp_path: Path) -> None:
     assert rate(al["win_rate"], 0.75) and money(al["sales_velocity"], 2700 / 23.5)
     # June: d7 created; July (closed) is after the as-of month -> no row.
     assert v("2024-06", "all")["opportunities"] == 1
-    assert {r["month"] for r in marts["kpi_sales_velocity"]} == {m("2024-03"), m("2024-04"), m("2024-06")}
+    assert {r["month"] for r in marts["kpi_sales_velocity"]} == {
+        m("2024-03"),
+        m("2024-04"),
+        m("2024-06"),
+    }
 
 
 def test_open_deal_converted_at_created_at(tmp_path: Path) -> None:
@@ -364,17 +527,17 @@ def _cac_raw() -> Raw:
     raw.contact("k0", "referral", created="2023-11-01", company="co1", deleted=True)
     raw.contact("k2", "paid_search", created="2023-12-01 00:00:00", company="co1")
     raw.contact("k1", "Paid-Social", created="2023-12-01 00:00:00", company="co1")
-    raw.contact("k3", "paid_search", created="2023-10-01", company="co2")   # cB
-    raw.contact("k4", None, created="2023-10-01", company="co4")            # cE: no source
-    raw.customer("cA", "co1")   # paid_social
-    raw.customer("cB", "co2")   # paid_search
-    raw.customer("cC", None)    # no CRM link -> unknown
-    raw.customer("cD", "co3")   # company without contacts -> unknown
-    raw.customer("cE", "co4")   # unknown
+    raw.contact("k3", "paid_search", created="2023-10-01", company="co2")  # cB
+    raw.contact("k4", None, created="2023-10-01", company="co4")  # cE: no source
+    raw.customer("cA", "co1")  # paid_social
+    raw.customer("cB", "co2")  # paid_search
+    raw.customer("cC", None)  # no CRM link -> unknown
+    raw.customer("cD", "co3")  # company without contacts -> unknown
+    raw.customer("cE", "co4")  # unknown
     raw.customer("cT", "co2", livemode=False)  # test mode: nowhere
     for cid in ("cA", "cB", "cC"):  # new in January, $100/month to March
         raw.subscribe(cid, "p100", 10000, ["2024-01", "2024-02", "2024-03"])
-    for cid in ("cD", "cE"):        # new in March
+    for cid in ("cD", "cE"):  # new in March
         raw.subscribe(cid, "p100", 10000, ["2024-03"])
     raw.fx("EUR", "2024-01-01", "1.10")
     raw.fx("EUR", "2024-01-12", "1.20")
@@ -382,7 +545,7 @@ def _cac_raw() -> Raw:
     raw.expense("2024-01-10", "marketing", "3000.00", "paid_search")
     raw.expense("2024-01-15", "Marketing", "1000", "paid_social", currency="eur")  # x 1.20
     raw.expense("2024-01-20", "sales", "5000", None, category="salaries")
-    raw.expense("2024-01-25", "marketing", "-500", "paid_search")                  # correction
+    raw.expense("2024-01-25", "marketing", "-500", "paid_search")  # correction
     raw.expense("2024-01-05", "finance", "9999", "paid_search", category="tools")  # not acquisition
     raw.expense("2024-02-10", "marketing", "800", "events", category="events")
     raw.expense("2024-02-20", "sales", "400", "outbound", category="commissions")
@@ -399,9 +562,15 @@ def test_cac(tmp_path: Path) -> None:
 
     # all rows: every month from December 2023 (first spend) to March.
     assert [r["month"] for r in marts["kpi_cac"] if r["channel"] == "all"] == [
-        m("2023-12"), m("2024-01"), m("2024-02"), m("2024-03")]
+        m("2023-12"),
+        m("2024-01"),
+        m("2024-02"),
+        m("2024-03"),
+    ]
     dec = c("2023-12", "all")
-    assert money(dec["acquisition_spend"], 1000) and dec["new_customers"] == 0 and dec["cac"] is None
+    assert (
+        money(dec["acquisition_spend"], 1000) and dec["new_customers"] == 0 and dec["cac"] is None
+    )
     # January: 3000 + 1000 EUR x 1.20 + 5000 - 500 = 8700 (finance 9999 out); 3 new -> 2900
     jan = c("2024-01", "all")
     assert money(jan["acquisition_spend"], 8700) and jan["new_customers"] == 3
@@ -427,14 +596,21 @@ def test_cac(tmp_path: Path) -> None:
 def test_customer_first_touch(tmp_path: Path) -> None:
     marts = run(_cac_raw(), tmp_path)
     assert {r["customer_id"]: r["first_touch_channel"] for r in marts["customer_first_touch"]} == {
-        "cA": "paid_social", "cB": "paid_search", "cC": "unknown", "cD": "unknown",
-        "cE": "unknown"}
+        "cA": "paid_social",
+        "cB": "paid_search",
+        "cC": "unknown",
+        "cD": "unknown",
+        "cE": "unknown",
+    }
 
 
 def test_ltv_trailing_cac_without_churn(tmp_path: Path) -> None:
     marts = run(_cac_raw(), tmp_path)
     assert [r["month"] for r in marts["kpi_customer_lifetime_value"]] == [
-        m("2024-01"), m("2024-02"), m("2024-03")]
+        m("2024-01"),
+        m("2024-02"),
+        m("2024-03"),
+    ]
     # January window Nov..Jan: (1000 + 8700) / 3 = 3233.33
     assert money(row(marts, "kpi_customer_lifetime_value", month=m("2024-01"))["cac"], 9700 / 3)
     # March window Jan..Mar: (8700 + 1200 + 600) / 5 = 2100; ARPU 100; no churn
@@ -491,8 +667,14 @@ def _velocity_raw(cycle_days: int) -> Raw:
     closed = datetime(2024, 6, 20, 12, 0, 0)
     created = closed - timedelta(days=cycle_days)
     for i, amount in enumerate([30000, 54000, 42000, 42000, 40000, 44000]):  # mean 42,000
-        raw.deal(f"w{i}", "new_business", "closedwon", created.isoformat(sep=" "),
-                 closed.isoformat(sep=" "), amount=f"{amount}.00")
+        raw.deal(
+            f"w{i}",
+            "new_business",
+            "closedwon",
+            created.isoformat(sep=" "),
+            closed.isoformat(sep=" "),
+            amount=f"{amount}.00",
+        )
     for i in range(19):
         raw.deal(f"l{i}", "new_business", "closedlost", "2024-03-01", "2024-06-10")
     return raw
@@ -526,13 +708,20 @@ def test_example_16_chartmogul_ltv_raw(tmp_path: Path) -> None:
     raw.price("p100", 10000)
     for i in range(20):
         raw.customer(f"c{i:02d}")
-        raw.subscribe(f"c{i:02d}", "p100", 10000, ["2024-01"] if i == 0 else ["2024-01", "2024-02"],
-                      status="canceled" if i == 0 else "active")
+        raw.subscribe(
+            f"c{i:02d}",
+            "p100",
+            10000,
+            ["2024-01"] if i == 0 else ["2024-01", "2024-02"],
+            status="canceled" if i == 0 else "active",
+        )
     marts = run(raw, tmp_path, gross_margin=1.0)
     feb = row(marts, "kpi_customer_lifetime_value", month=m("2024-02"))
     assert money(feb["arpu"], 100) and rate(feb["logo_churn_rate_3m"], 0.05)
     assert money(feb["ltv"], 2000)
-    assert feb["cac"] == 0.0 and feb["ltv_to_cac_ratio"] is None and feb["cac_payback_months"] == 0.0
+    assert (
+        feb["cac"] == 0.0 and feb["ltv_to_cac_ratio"] is None and feb["cac_payback_months"] == 0.0
+    )
     # January: nobody at start -> churn None -> LTV None.
     jan = row(marts, "kpi_customer_lifetime_value", month=m("2024-01"))
     assert jan["logo_churn_rate_3m"] is None and jan["ltv"] is None
@@ -541,7 +730,6 @@ def test_example_16_chartmogul_ltv_raw(tmp_path: Path) -> None:
 def test_example_16_formula() -> None:
     e = unit_economics(Fraction(100), Fraction(1), Fraction("0.05"), Fraction(0), 0)
     assert e.ltv == 2000 and e.cac is None and e.ltv_to_cac_ratio is None
-
 
 
 @pytest.mark.parametrize(
@@ -566,8 +754,11 @@ def test_unit_economics_with_an_undefined_part_are_null(
 ) -> None:
     """A figure derived from a null or undefined part is null (gross margin 0.8)."""
     e = unit_economics(
-        None if arpu is None else Fraction(arpu), Fraction("0.8"),
-        None if churn is None else Fraction(churn), Fraction(spend), new,
+        None if arpu is None else Fraction(arpu),
+        Fraction("0.8"),
+        None if churn is None else Fraction(churn),
+        Fraction(spend),
+        new,
     )
     assert (e.ltv, e.cac, e.ltv_to_cac_ratio, e.cac_payback_months) == expected
 
@@ -577,16 +768,47 @@ def test_unit_economics_with_an_undefined_part_are_null(
 # ---------------------------------------------------------------------------
 
 COLUMNS = {
-    "kpi_funnel_conversion": ["cohort_month", "channel", "from_stage", "to_stage", "entered",
-                              "converted", "conversion_rate", "converted_within_window",
-                              "conversion_rate_within_window", "is_mature"],
+    "kpi_funnel_conversion": [
+        "cohort_month",
+        "channel",
+        "from_stage",
+        "to_stage",
+        "entered",
+        "converted",
+        "conversion_rate",
+        "converted_within_window",
+        "conversion_rate_within_window",
+        "is_mature",
+    ],
     "kpi_cac": ["month", "channel", "acquisition_spend", "new_customers", "cac"],
-    "kpi_customer_lifetime_value": ["month", "arpu", "gross_margin", "logo_churn_rate_3m", "ltv",
-                                    "cac", "ltv_to_cac_ratio", "cac_payback_months"],
-    "kpi_sales_cycle_length": ["month", "pipeline", "won_deals", "avg_sales_cycle_days",
-                               "median_sales_cycle_days"],
-    "kpi_sales_velocity": ["month", "pipeline", "opportunities", "closed_deals", "won_deals",
-                           "win_rate", "avg_deal_size", "avg_sales_cycle_days", "sales_velocity"],
+    "kpi_customer_lifetime_value": [
+        "month",
+        "arpu",
+        "gross_margin",
+        "logo_churn_rate_3m",
+        "ltv",
+        "cac",
+        "ltv_to_cac_ratio",
+        "cac_payback_months",
+    ],
+    "kpi_sales_cycle_length": [
+        "month",
+        "pipeline",
+        "won_deals",
+        "avg_sales_cycle_days",
+        "median_sales_cycle_days",
+    ],
+    "kpi_sales_velocity": [
+        "month",
+        "pipeline",
+        "opportunities",
+        "closed_deals",
+        "won_deals",
+        "win_rate",
+        "avg_deal_size",
+        "avg_sales_cycle_days",
+        "sales_velocity",
+    ],
     "customer_first_touch": ["customer_id", "first_touch_channel"],
 }
 
@@ -605,8 +827,14 @@ def test_columns_and_types(tmp_path: Path) -> None:
             for key in ("month", "cohort_month"):
                 if key in r:
                     assert type(r[key]) is date and r[key].day == 1
-            for column in ("entered", "converted", "new_customers", "won_deals",
-                           "opportunities", "closed_deals"):
+            for column in (
+                "entered",
+                "converted",
+                "new_customers",
+                "won_deals",
+                "opportunities",
+                "closed_deals",
+            ):
                 if column in r:
                     assert type(r[column]) is int
             for column, value in r.items():

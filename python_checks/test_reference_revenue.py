@@ -23,52 +23,136 @@ from reference import MissingFxRate, compute_revenue, default_as_of_date, load_r
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
 
+
 class Raw(RawDataSet):
     """A tiny raw data set, built row by row and written as the CSV layout."""
 
     def customer(self, cid: str, currency: str = "usd", livemode: bool | None = True) -> None:
-        self.add("customers", customer_id=cid, name=cid, currency=currency,
-                 is_livemode=livemode, created_at="2020-01-01 00:00:00", is_deleted=False)
+        self.add(
+            "customers",
+            customer_id=cid,
+            name=cid,
+            currency=currency,
+            is_livemode=livemode,
+            created_at="2020-01-01 00:00:00",
+            is_deleted=False,
+        )
 
-    def price(self, pid: str, unit_amount: int, interval: str = "month", count: int = 1,
-              currency: str = "usd") -> None:
-        self.add("prices", price_id=pid, product_id="prod_" + pid, billing_interval=interval,
-                 interval_count=count, unit_amount=unit_amount, currency=currency,
-                 is_active=True)
+    def price(
+        self,
+        pid: str,
+        unit_amount: int,
+        interval: str = "month",
+        count: int = 1,
+        currency: str = "usd",
+    ) -> None:
+        self.add(
+            "prices",
+            price_id=pid,
+            product_id="prod_" + pid,
+            billing_interval=interval,
+            interval_count=count,
+            unit_amount=unit_amount,
+            currency=currency,
+            is_active=True,
+        )
 
-    def subscription(self, sid: str, cid: str, status: str = "active",
-                     cancel_at_period_end: bool = False, ended_at: str | None = None) -> None:
-        self.add("subscriptions", subscription_id=sid, customer_id=cid, status=status,
-                 created_at="2020-01-01", started_at="2020-01-01",
-                 cancel_at_period_end=cancel_at_period_end, ended_at=ended_at)
+    def subscription(
+        self,
+        sid: str,
+        cid: str,
+        status: str = "active",
+        cancel_at_period_end: bool = False,
+        ended_at: str | None = None,
+    ) -> None:
+        self.add(
+            "subscriptions",
+            subscription_id=sid,
+            customer_id=cid,
+            status=status,
+            created_at="2020-01-01",
+            started_at="2020-01-01",
+            cancel_at_period_end=cancel_at_period_end,
+            ended_at=ended_at,
+        )
 
-    def invoice(self, cid: str, sid: str | None, created: str, status: str = "paid",
-                currency: str = "usd", tax: int = 0, start: str | None = None,
-                end: str | None = None) -> str:
+    def invoice(
+        self,
+        cid: str,
+        sid: str | None,
+        created: str,
+        status: str = "paid",
+        currency: str = "usd",
+        tax: int = 0,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> str:
         iid = f"in_{next(self._ids)}"
-        self.add("invoices", invoice_id=iid, customer_id=cid, subscription_id=sid,
-                 status=status, billing_reason="subscription_cycle", currency=currency,
-                 created_at=created, period_start=start, period_end=end, tax=tax,
-                 paid_at=created if status == "paid" else None)
+        self.add(
+            "invoices",
+            invoice_id=iid,
+            customer_id=cid,
+            subscription_id=sid,
+            status=status,
+            billing_reason="subscription_cycle",
+            currency=currency,
+            created_at=created,
+            period_start=start,
+            period_end=end,
+            tax=tax,
+            paid_at=created if status == "paid" else None,
+        )
         return iid
 
-    def line(self, iid: str, sid: str | None, pid: str | None, amount: int, start: str,
-             end: str, discount: int = 0, quantity: int = 1,
-             line_type: str = "subscription", proration: bool = False,
-             line_id: str | None = None) -> str:
+    def line(
+        self,
+        iid: str,
+        sid: str | None,
+        pid: str | None,
+        amount: int,
+        start: str,
+        end: str,
+        discount: int = 0,
+        quantity: int = 1,
+        line_type: str = "subscription",
+        proration: bool = False,
+        line_id: str | None = None,
+    ) -> str:
         lid = line_id or f"il_{next(self._ids)}"
-        self.add("invoice_line_items", line_item_id=lid, invoice_id=iid, subscription_id=sid,
-                 price_id=pid, line_type=line_type, is_proration=proration,
-                 quantity=quantity, amount=amount, discount_amount=discount,
-                 period_start=start, period_end=end)
+        self.add(
+            "invoice_line_items",
+            line_item_id=lid,
+            invoice_id=iid,
+            subscription_id=sid,
+            price_id=pid,
+            line_type=line_type,
+            is_proration=proration,
+            quantity=quantity,
+            amount=amount,
+            discount_amount=discount,
+            period_start=start,
+            period_end=end,
+        )
         return lid
 
-    def bill(self, cid: str, sid: str, pid: str, amount: int, start: str, end: str,
-             discount: int = 0, quantity: int = 1, status: str = "paid",
-             currency: str = "usd", tax: int = 0) -> str:
+    def bill(
+        self,
+        cid: str,
+        sid: str,
+        pid: str,
+        amount: int,
+        start: str,
+        end: str,
+        discount: int = 0,
+        quantity: int = 1,
+        status: str = "paid",
+        currency: str = "usd",
+        tax: int = 0,
+    ) -> str:
         """One invoice (created at the period start) with one recurring line."""
-        iid = self.invoice(cid, sid, start, status=status, currency=currency, tax=tax,
-                           start=start, end=end)
+        iid = self.invoice(
+            cid, sid, start, status=status, currency=currency, tax=tax, start=start, end=end
+        )
         self.line(iid, sid, pid, amount, start, end, discount=discount, quantity=quantity)
         return iid
 
@@ -92,19 +176,40 @@ def _shift(d: date, months: int) -> date:
     return date(i // 12, i % 12 + 1, d.day)
 
 
-def subscribe(raw: Raw, cid: str, pid: str, amount: int, periods: list[tuple[str, str]],
-              status: str = "active", sid: str | None = None, discount: int = 0,
-              quantity: int = 1, new_customer: bool = True, currency: str = "usd",
-              ended_at: str | None = None, cancel_at_period_end: bool = False) -> str:
+def subscribe(
+    raw: Raw,
+    cid: str,
+    pid: str,
+    amount: int,
+    periods: list[tuple[str, str]],
+    status: str = "active",
+    sid: str | None = None,
+    discount: int = 0,
+    quantity: int = 1,
+    new_customer: bool = True,
+    currency: str = "usd",
+    ended_at: str | None = None,
+    cancel_at_period_end: bool = False,
+) -> str:
     """A customer (optionally) with one subscription billed for `periods`."""
     sid = sid or f"sub_{cid}"
     if new_customer:
         raw.customer(cid, currency=currency)
-    raw.subscription(sid, cid, status=status, ended_at=ended_at,
-                     cancel_at_period_end=cancel_at_period_end)
+    raw.subscription(
+        sid, cid, status=status, ended_at=ended_at, cancel_at_period_end=cancel_at_period_end
+    )
     for start, end in periods:
-        raw.bill(cid, sid, pid, amount, start, end, discount=discount, quantity=quantity,
-                 currency=currency)
+        raw.bill(
+            cid,
+            sid,
+            pid,
+            amount,
+            start,
+            end,
+            discount=discount,
+            quantity=quantity,
+            currency=currency,
+        )
     return sid
 
 
@@ -189,12 +294,26 @@ def test_example_04_customer_churn(tmp_path: Path) -> None:
     for i in range(90):  # stay: also pay [Apr 10, May 10)
         subscribe(raw, f"stay{i}", "p", 1000, monthly_periods("2024-03-10", 2))
     for i in range(10):  # cancel in April: last period ends Apr 10
-        subscribe(raw, f"gone{i}", "p", 1000, monthly_periods("2024-03-10", 1),
-                  status="canceled", ended_at="2024-04-10")
+        subscribe(
+            raw,
+            f"gone{i}",
+            "p",
+            1000,
+            monthly_periods("2024-03-10", 1),
+            status="canceled",
+            ended_at="2024-04-10",
+        )
     # the 11th: joins April 5 on a weekly plan and leaves April 19 -- never
     # paying at a month end.
-    subscribe(raw, "inout", "wk", 300, [("2024-04-05", "2024-04-12"), ("2024-04-12", "2024-04-19")],
-              status="canceled", ended_at="2024-04-19")
+    subscribe(
+        raw,
+        "inout",
+        "wk",
+        300,
+        [("2024-04-05", "2024-04-12"), ("2024-04-12", "2024-04-19")],
+        status="canceled",
+        ended_at="2024-04-19",
+    )
     marts = run(raw, tmp_path, "2024-04-30")
     apr = row(marts, "kpi_churn_rate", month=m("2024-04"))
     assert apr["customers_at_start"] == 100
@@ -210,12 +329,12 @@ def test_example_05_revenue_churn(tmp_path: Path) -> None:
     for dollars in (10, 20, 30, 40):
         raw.price(f"p{dollars}", dollars * 100)
     jan, feb = ("2024-01-01", "2024-02-01"), ("2024-02-01", "2024-03-01")
-    subscribe(raw, "churner", "p10", 1000, [jan], status="canceled")        # -10 churn
+    subscribe(raw, "churner", "p10", 1000, [jan], status="canceled")  # -10 churn
     sid = subscribe(raw, "shrinks", "p20", 2000, [jan])
-    raw.bill("shrinks", sid, "p10", 1000, *feb)                               # 20 -> 10
+    raw.bill("shrinks", sid, "p10", 1000, *feb)  # 20 -> 10
     sid = subscribe(raw, "grows", "p30", 3000, [jan])
-    raw.bill("grows", sid, "p40", 4000, *feb)                                 # 30 -> 40
-    subscribe(raw, "flat", "p40", 4000, [jan, feb])                           # 40 -> 40
+    raw.bill("grows", sid, "p40", 4000, *feb)  # 30 -> 40
+    subscribe(raw, "flat", "p40", 4000, [jan, feb])  # 40 -> 40
     marts = run(raw, tmp_path, "2024-02-29")
     churn = row(marts, "kpi_churn_rate", month=m("2024-02"))
     ret = row(marts, "kpi_retention_rate", month=m("2024-02"))
@@ -239,8 +358,9 @@ def _lifecycle_raw() -> Raw:
     raw.price("gold_y", 50000, "year")
     raw.customer("acme")
     # (a) 4 Gold seats yearly, $2,000, paid year [2023-01-15, 2024-01-15); lets it end.
-    raw.subscription("gold_year", "acme", status="canceled", cancel_at_period_end=True,
-                     ended_at="2024-01-15")
+    raw.subscription(
+        "gold_year", "acme", status="canceled", cancel_at_period_end=True, ended_at="2024-01-15"
+    )
     raw.bill("acme", "gold_year", "gold_y", 200000, "2023-01-15", "2024-01-15", quantity=4)
     # (b) adds 2 Silver monthly seats, $60, from 2023-02-10; (c) cancels it
     # mid-cycle on 2023-04-20, the paid period ending 2023-05-10.
@@ -257,20 +377,22 @@ def _lifecycle_raw() -> Raw:
 def test_example_06_account_lifecycle(tmp_path: Path) -> None:
     marts = run(_lifecycle_raw(), tmp_path, "2024-05-31")
     expected = {  # month -> (movement, published amount)
-        "2023-01": ("new", 166.67),            # (a) 2000 / 12
-        "2023-02": ("expansion", 60),          # (b)
-        "2023-05": ("contraction", -60),       # (c) when the Silver period ends
-        "2024-01": ("churn", -166.67),         # (d) month in which the paid year ends
-        "2024-04": ("reactivation", 150),      # (e)
+        "2023-01": ("new", 166.67),  # (a) 2000 / 12
+        "2023-02": ("expansion", 60),  # (b)
+        "2023-05": ("contraction", -60),  # (c) when the Silver period ends
+        "2024-01": ("churn", -166.67),  # (d) month in which the paid year ends
+        "2024-04": ("reactivation", 150),  # (e)
     }
     for month, (movement, amount) in expected.items():
         r = cm(marts, "acme", month)
         assert r["movement"] == movement, (month, r)
         assert money(r["movement_amount"], amount), (month, r)
-    others = [r for r in marts["customer_mrr_by_month"]
-              if r["month"].strftime("%Y-%m") not in expected]
-    assert others and all(r["movement"] == "unchanged" and r["movement_amount"] == 0
-                          for r in others)
+    others = [
+        r for r in marts["customer_mrr_by_month"] if r["month"].strftime("%Y-%m") not in expected
+    ]
+    assert others and all(
+        r["movement"] == "unchanged" and r["movement_amount"] == 0 for r in others
+    )
     # rows from the first paying month to the as-of month: 2023-01..2024-05 = 17
     assert len(marts["customer_mrr_by_month"]) == 17
 
@@ -298,8 +420,12 @@ def test_example_06_derived_marts(tmp_path: Path) -> None:
     assert rate(arr[m("2024-02")]["arr_growth_yoy"], -1.0)
     cohort = {r["months_since_start"]: r for r in marts["kpi_cohort_retention"]}
     assert sorted(cohort) == list(range(17))  # 2023-01 .. 2024-05
-    assert all(r["cohort_month"] == m("2023-01") and r["cohort_customers"] == 1
-               and money(r["cohort_starting_mrr"], 166.67) for r in cohort.values())
+    assert all(
+        r["cohort_month"] == m("2023-01")
+        and r["cohort_customers"] == 1
+        and money(r["cohort_starting_mrr"], 166.67)
+        for r in cohort.values()
+    )
     assert cohort[12]["active_customers"] == 0 and rate(cohort[12]["logo_retention_rate"], 0)
     # reactivated customers count as active again: k=15 is 2024-04
     assert cohort[15]["active_customers"] == 1 and money(cohort[15]["mrr"], 150)
@@ -309,13 +435,24 @@ def test_example_06_derived_marts(tmp_path: Path) -> None:
     months = [r["month"] for r in marts["kpi_mrr"]]
     assert months == [date(2023 + (k // 12), k % 12 + 1, 1) for k in range(17)]
     for r in marts["kpi_mrr"]:
-        assert abs(r["ending_mrr"] - (r["starting_mrr"] + r["new_mrr"] + r["expansion_mrr"]
-                   + r["reactivation_mrr"] + r["contraction_mrr"] + r["churned_mrr"])) < 1e-9
+        assert (
+            abs(
+                r["ending_mrr"]
+                - (
+                    r["starting_mrr"]
+                    + r["new_mrr"]
+                    + r["expansion_mrr"]
+                    + r["reactivation_mrr"]
+                    + r["contraction_mrr"]
+                    + r["churned_mrr"]
+                )
+            )
+            < 1e-9
+        )
     feb24 = row(marts, "kpi_mrr", month=m("2024-02"))
     assert feb24["paying_customers"] == 0 and feb24["quick_ratio"] is None
     dim = row(marts, "dim_customers_revenue", customer_id="acme")
     assert dim["first_paying_month"] == m("2023-01") and money(dim["current_mrr"], 150)
-
 
 
 def test_zero_starting_base_gives_null_rates(tmp_path: Path) -> None:
@@ -352,8 +489,9 @@ def test_example_07_baremetrics(tmp_path: Path) -> None:
     subscribe(raw, "coupon50", "m10", 1000, jan, discount=500)
     subscribe(raw, "coupon100", "m10", 1000, jan, discount=1000)
     marts = run(raw, tmp_path, "2024-01-31")
-    ten = sum(row(marts, "dim_customers_revenue", customer_id=f"ten{i}")["current_mrr"]
-              for i in range(10))
+    ten = sum(
+        row(marts, "dim_customers_revenue", customer_id=f"ten{i}")["current_mrr"] for i in range(10)
+    )
     assert money(ten, 100)
     assert money(row(marts, "dim_customers_revenue", customer_id="yearly")["current_mrr"], 10)
     assert money(row(marts, "dim_customers_revenue", customer_id="coupon50")["current_mrr"], 5)
@@ -406,9 +544,16 @@ def test_example_11_profitwell_churn_timing(tmp_path: Path) -> None:
     raw = Raw()
     raw.price("m10", 1000)
     raw.customer("c")
-    raw.add("subscriptions", subscription_id="s", customer_id="c", status="canceled",
-            started_at="2024-04-15", canceled_at="2024-06-08", ended_at="2024-06-15",
-            cancel_at_period_end=True)
+    raw.add(
+        "subscriptions",
+        subscription_id="s",
+        customer_id="c",
+        status="canceled",
+        started_at="2024-04-15",
+        canceled_at="2024-06-08",
+        ended_at="2024-06-15",
+        cancel_at_period_end=True,
+    )
     for start, end in monthly_periods("2024-04-15", 2):  # paid through 15 June
         raw.bill("c", "s", "m10", 1000, start, end)
     marts = run(raw, tmp_path, "2024-07-31")
@@ -439,10 +584,14 @@ def test_example_12_quick_ratio(tmp_path: Path, moves: dict[str, int], expected:
         subscribe(raw, "new", p(moves["new"]), moves["new"] * 100, [mar])
     if "expansion" in moves:
         sid = subscribe(raw, "exp", p(10000), 1000000, [feb])
-        raw.bill("exp", sid, p(10000 + moves["expansion"]), (10000 + moves["expansion"]) * 100, *mar)
+        raw.bill(
+            "exp", sid, p(10000 + moves["expansion"]), (10000 + moves["expansion"]) * 100, *mar
+        )
     if "contraction" in moves:
         sid = subscribe(raw, "con", p(30000), 3000000, [feb])
-        raw.bill("con", sid, p(30000 - moves["contraction"]), (30000 - moves["contraction"]) * 100, *mar)
+        raw.bill(
+            "con", sid, p(30000 - moves["contraction"]), (30000 - moves["contraction"]) * 100, *mar
+        )
     if "churn" in moves:
         subscribe(raw, "churn", p(moves["churn"]), moves["churn"] * 100, [feb], status="canceled")
     if "reactivation" in moves:
@@ -461,8 +610,15 @@ def test_example_12_quick_ratio(tmp_path: Path, moves: dict[str, int], expected:
 def test_example_13_fivetran_last_paid_period(tmp_path: Path) -> None:
     raw = Raw()
     raw.price("m", 2500)
-    subscribe(raw, "c", "m", 2500, [("2024-04-15", "2024-05-15"), ("2024-05-15", "2024-06-15")],
-              status="canceled", ended_at="2024-06-15")
+    subscribe(
+        raw,
+        "c",
+        "m",
+        2500,
+        [("2024-04-15", "2024-05-15"), ("2024-05-15", "2024-06-15")],
+        status="canceled",
+        ended_at="2024-06-15",
+    )
     marts = run(raw, tmp_path, "2024-06-30")
     assert money(cm(marts, "c", "2024-05")["mrr"], 25)
     jun = cm(marts, "c", "2024-06")
@@ -480,14 +636,16 @@ def test_weekly_plan_normalisation(tmp_path: Path) -> None:
     raw.price("w12", 1200, "week")
     raw.price("w24x2", 2400, "week", 2)
     weeks = [(date(2024, 1, 1).toordinal() + 7 * k) for k in range(9)]
-    periods = [(date.fromordinal(a).isoformat(), date.fromordinal(a + 7).isoformat()) for a in weeks]
+    periods = [
+        (date.fromordinal(a).isoformat(), date.fromordinal(a + 7).isoformat()) for a in weeks
+    ]
     subscribe(raw, "weekly", "w12", 1200, periods)
     fortnights = [(periods[k][0], periods[k + 1][1]) for k in range(0, 8, 2)]
     subscribe(raw, "biweekly", "w24x2", 2400, fortnights)
     marts = run(raw, tmp_path, "2024-02-29")
     # $12 per week: 12 / (1 x 12/52) = 12 x 52 / 12 = $52 a month
-    assert money(cm(marts, "weekly", "2024-01")["mrr"], 52)   # [Jan 29, Feb 5) covers Feb 1
-    assert money(cm(marts, "weekly", "2024-02")["mrr"], 52)   # [Feb 26, Mar 4) covers Mar 1
+    assert money(cm(marts, "weekly", "2024-01")["mrr"], 52)  # [Jan 29, Feb 5) covers Feb 1
+    assert money(cm(marts, "weekly", "2024-02")["mrr"], 52)  # [Feb 26, Mar 4) covers Mar 1
     # $24 every 2 weeks: 24 / (2 x 12/52) = $52
     assert money(cm(marts, "biweekly", "2024-01")["mrr"], 52)
 
@@ -556,15 +714,19 @@ def test_trial_at_zero_is_not_paying(tmp_path: Path) -> None:
     subscribe(raw, "anchor", "m", 1000, monthly_periods("2024-01-01", 2))
     raw.customer("trial")
     raw.subscription("s_trial", "trial")
-    raw.bill("trial", "s_trial", "m", 0, "2024-01-10", "2024-02-10")      # trial at $0
-    raw.bill("trial", "s_trial", "m", 1000, "2024-02-10", "2024-03-10")   # then $10
+    raw.bill("trial", "s_trial", "m", 0, "2024-01-10", "2024-02-10")  # trial at $0
+    raw.bill("trial", "s_trial", "m", 1000, "2024-02-10", "2024-03-10")  # then $10
     subscribe(raw, "trial_only", "m", 0, [("2024-01-10", "2024-02-10")], status="canceled")
     marts = run(raw, tmp_path, "2024-02-29")
     assert row(marts, "kpi_mrr", month=m("2024-01"))["paying_customers"] == 1  # anchor only
     feb = cm(marts, "trial", "2024-02")
     assert feb["movement"] == "new" and money(feb["mrr"], 10)
-    assert row(marts, "dim_customers_revenue", customer_id="trial")["first_paying_month"] == m("2024-02")
-    assert row(marts, "dim_customers_revenue", customer_id="trial_only")["first_paying_month"] is None
+    assert row(marts, "dim_customers_revenue", customer_id="trial")["first_paying_month"] == m(
+        "2024-02"
+    )
+    assert (
+        row(marts, "dim_customers_revenue", customer_id="trial_only")["first_paying_month"] is None
+    )
 
 
 def test_churn_then_reactivation_versus_new(tmp_path: Path) -> None:
@@ -587,8 +749,11 @@ def test_churn_then_reactivation_versus_new(tmp_path: Path) -> None:
     assert money(r["new_mrr"], 20) and money(r["reactivation_mrr"], 10)
     assert row(marts, "kpi_mrr", month=m("2024-02"))["churned_customers"] == 1
     # cohort 2024-01 (back): active at k=0, not at k=1, again at k=2
-    cohort = {r["months_since_start"]: r for r in marts["kpi_cohort_retention"]
-              if r["cohort_month"] == m("2024-01")}
+    cohort = {
+        r["months_since_start"]: r
+        for r in marts["kpi_cohort_retention"]
+        if r["cohort_month"] == m("2024-01")
+    }
     assert [cohort[k]["active_customers"] for k in range(3)] == [1, 0, 1]
 
 
@@ -679,8 +844,15 @@ def test_test_mode_customer_excluded(tmp_path: Path) -> None:
     raw.customer("test", livemode=False)
     raw.subscription("s_test", "test")
     iid = raw.bill("test", "s_test", "m", 50000, "2024-01-01", "2024-02-01")
-    raw.add("refunds", refund_id="re_t", invoice_id=iid, amount=100, currency="usd",
-            status="succeeded", created_at="2024-01-05")
+    raw.add(
+        "refunds",
+        refund_id="re_t",
+        invoice_id=iid,
+        amount=100,
+        currency="usd",
+        status="succeeded",
+        created_at="2024-01-05",
+    )
     raw.customer("null_livemode", livemode=None)  # null = live
     marts = run(raw, tmp_path, "2024-01-31")
     assert {r["customer_id"] for r in marts["dim_customers_revenue"]} == {"live", "null_livemode"}
@@ -695,8 +867,15 @@ def test_refund_has_no_effect(tmp_path: Path) -> None:
     raw.price("m", 1000)
     subscribe(raw, "c", "m", 1000, monthly_periods("2024-01-01", 2))
     iid = raw.rows["invoices"][0]["invoice_id"]
-    raw.add("refunds", refund_id="re_1", invoice_id=iid, amount=1000, currency="usd",
-            status="succeeded", created_at="2024-01-20")
+    raw.add(
+        "refunds",
+        refund_id="re_1",
+        invoice_id=iid,
+        amount=1000,
+        currency="usd",
+        status="succeeded",
+        created_at="2024-01-20",
+    )
     marts = run(raw, tmp_path, "2024-02-29")
     assert money(cm(marts, "c", "2024-01")["mrr"], 10)
     assert cm(marts, "c", "2024-02")["movement"] == "unchanged"
@@ -707,13 +886,27 @@ def test_start_and_cancel_inside_one_month(tmp_path: Path) -> None:
     raw.price("m", 1000)
     subscribe(raw, "anchor", "m", 1000, [("2024-03-01", "2024-04-01")])
     # service period [Mar 5, Mar 20) ends before Apr 1: never paying at a month end
-    subscribe(raw, "brief", "m", 1000, [("2024-03-05", "2024-03-20")], status="canceled",
-              ended_at="2024-03-20")
+    subscribe(
+        raw,
+        "brief",
+        "m",
+        1000,
+        [("2024-03-05", "2024-03-20")],
+        status="canceled",
+        ended_at="2024-03-20",
+    )
     # reading of the rules: MRR follows the PAID period, not ended_at. A full
     # month [Mar 5, Apr 5) paid, then canceled on Mar 20 (credit = negative
     # proration, ignored) is paying at the end of March and churns in April.
-    sid = subscribe(raw, "paid_month", "m", 1000, [("2024-03-05", "2024-04-05")],
-                    status="canceled", ended_at="2024-03-20")
+    sid = subscribe(
+        raw,
+        "paid_month",
+        "m",
+        1000,
+        [("2024-03-05", "2024-04-05")],
+        status="canceled",
+        ended_at="2024-03-20",
+    )
     iid = raw.invoice("paid_month", sid, "2024-03-20")
     raw.line(iid, sid, "m", -500, "2024-03-20", "2024-04-05", proration=True)
     marts = run(raw, tmp_path, "2024-04-30")

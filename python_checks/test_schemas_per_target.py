@@ -10,18 +10,27 @@ import pytest
 
 from python_checks.dbt_runner import run_dbt
 
-LAYERS = {"stg_billing__invoices": "staging", "int_subscription_periods": "intermediate",
-          "kpi_mrr": "marts", "currencies": "reference"}
+LAYERS = {
+    "stg_billing__invoices": "staging",
+    "int_subscription_periods": "intermediate",
+    "kpi_mrr": "marts",
+    "currencies": "reference",
+}
 
 
 def schemas(tmp_path: Path, target: str, extra_env: dict[str, str]) -> dict[str, str]:
     """The schema of a few nodes as `dbt parse` resolves them for `target` (no connection)."""
-    run = run_dbt(["parse"], tmp_path / "parse.duckdb", tmp_path / "target",
-                  extra_env={"DBT_TARGET": target, **extra_env})
+    run = run_dbt(
+        ["parse"],
+        tmp_path / "parse.duckdb",
+        tmp_path / "target",
+        extra_env={"DBT_TARGET": target, **extra_env},
+    )
     assert run.returncode == 0, run.output[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     return {
-        node["name"]: node["schema"] for node in manifest["nodes"].values()
+        node["name"]: node["schema"]
+        for node in manifest["nodes"].values()
         if node["name"] in LAYERS and node["resource_type"] in ("model", "seed")
     }
 

@@ -16,11 +16,25 @@ from python_checks.dbt_runner import REPO, DbtRun, run_dbt
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Shapes of committed secrets: a password or key given a literal value, private keys, tokens.
 SECRET_PATTERNS = [
-    re.compile(r"(?i)(password|passwd|secret|token|private_key|api_key)\s*[:=]\s*['\"]?(?!\{\{)[^\s'\"{}]{6,}"),
+    re.compile(
+        r"(?i)(password|passwd|secret|token|private_key|api_key)\s*[:=]\s*['\"]?(?!\{\{)[^\s'\"{}]{6,}"
+    ),
     re.compile(r"-----BEGIN (RSA |EC |OPENSSH )?PRIVATE KEY-----"),
     re.compile(r"AKIA[0-9A-Z]{16}"),
 ]
-TEXT_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".md", ".txt", ".cfg", ".toml", ".json", ".ini", ""}
+TEXT_SUFFIXES = {
+    ".py",
+    ".sql",
+    ".yml",
+    ".yaml",
+    ".md",
+    ".txt",
+    ".cfg",
+    ".toml",
+    ".json",
+    ".ini",
+    "",
+}
 
 
 def tracked_files() -> list[Path]:
@@ -46,7 +60,8 @@ def test_no_credential_is_committed() -> None:
 
 def test_no_credential_in_compiled_artifacts(demo_build: DbtRun) -> None:
     artifacts = [
-        path for path in demo_build.target_path.rglob("*")
+        path
+        for path in demo_build.target_path.rglob("*")
         if path.suffix in {".sql", ".json"} and path.name != "static_index.html"
     ]
     assert artifacts
@@ -87,24 +102,34 @@ def test_no_email_address_in_any_mart_or_intermediate_value(demo_warehouse: Path
 @pytest.mark.parametrize(
     "var_value,message",
     [
-        ("{as_of_date: \"2024-01-01'; drop table marts.kpi_mrr; --\"}", "as_of_date must be a date"),
+        ('{as_of_date: "2024-01-01\'; drop table marts.kpi_mrr; --"}', "as_of_date must be a date"),
         ("{as_of_date: '2024-13-45'}", "does not match format"),
-        ("{reporting_currency: \"USD' or 1=1 --\"}", "reporting_currency must be an ISO 4217 code"),
-        ("{mrr_invoice_statuses: [\"paid') or (1=1\"]}", "must list plain words"),
+        ('{reporting_currency: "USD\' or 1=1 --"}', "reporting_currency must be an ISO 4217 code"),
+        ('{mrr_invoice_statuses: ["paid\') or (1=1"]}', "must list plain words"),
         ("{gross_margin: '0.8; drop table x'}", "gross_margin must be a number"),
-        ("{incremental_lookback_months: '3; drop table x'}",
-         "incremental_lookback_months must be a whole number"),
-        ("{incremental_lookback_months: 1.5}", "incremental_lookback_months must be a whole number"),
-        ("{incremental_lookback_months: 121}",
-         "incremental_lookback_months must be between 0 and 120"),
+        (
+            "{incremental_lookback_months: '3; drop table x'}",
+            "incremental_lookback_months must be a whole number",
+        ),
+        (
+            "{incremental_lookback_months: 1.5}",
+            "incremental_lookback_months must be a whole number",
+        ),
+        (
+            "{incremental_lookback_months: 121}",
+            "incremental_lookback_months must be between 0 and 120",
+        ),
     ],
 )
-def test_a_malicious_var_is_a_clear_error(
-    tmp_path: Path, var_value: str, message: str
-) -> None:
+def test_a_malicious_var_is_a_clear_error(tmp_path: Path, var_value: str, message: str) -> None:
     run = run_dbt(
-        ["compile", "--select", "int_reporting_period int_subscription_mrr_pieces "
-         "kpi_customer_lifetime_value", "--vars", var_value],
+        [
+            "compile",
+            "--select",
+            "int_reporting_period int_subscription_mrr_pieces kpi_customer_lifetime_value",
+            "--vars",
+            var_value,
+        ],
         tmp_path / "scratch.duckdb",
         tmp_path / "target",
     )

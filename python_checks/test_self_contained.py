@@ -18,8 +18,11 @@ from python_checks.dbt_runner import REPO
 # Absolute prefixes of a user's or a server's files. Assembled at run time, so that this file
 # does not match its own patterns.
 MACHINE_PATH = re.compile(
-    r"(?<![\w.~-])(?:/(?:" + "|".join(["wo" + "rk", "ho" + "me", "ro" + "ot", "Us" + "ers"])
-    + r")/[\w.-]+|[A-Za-z]:\\(?:" + "Us" + r"ers|Documents and Settings)\\)"
+    r"(?<![\w.~-])(?:/(?:"
+    + "|".join(["wo" + "rk", "ho" + "me", "ro" + "ot", "Us" + "ers"])
+    + r")/[\w.-]+|[A-Za-z]:\\(?:"
+    + "Us"
+    + r"ers|Documents and Settings)\\)"
 )
 # A relative path that climbs out of a directory: it must land on a file of the repository.
 CLIMBING_PATH = re.compile(r"(?<![\w.-])((?:\.\./)+[\w./-]*[\w-])")
@@ -33,9 +36,11 @@ GENERATED_DOCUMENTS = {"results.md"}
 
 def tracked_paths() -> list[str]:
     """Every git-tracked file, by its path in the repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     return [name for name in listed if name]
 
 
@@ -131,14 +136,16 @@ def test_the_scan_catches_outside_references() -> None:
     md = ".m" + "d"
     sibling = "../" + "shared/design/kpi_definitions" + md
     planted = {
-        "README.md": "\n".join([
-            "See `" + sibling + "` for the rules.",
-            "Built on /" + "home/alice/revops/warehouse.duckdb.",
-            "The layout is in stack_facts" + md + ".",
-            "[the contract](docs/missing_contract" + md + ") ![a chart](docs/missing.png)",
-            "Read `docs/raw_contract.md` and [the decisions](docs/decisions.md#d1).",
-            "Results go to target/bench/results.md; see https://example.com/guide.md.",
-        ]),
+        "README.md": "\n".join(
+            [
+                "See `" + sibling + "` for the rules.",
+                "Built on /" + "home/alice/revops/warehouse.duckdb.",
+                "The layout is in stack_facts" + md + ".",
+                "[the contract](docs/missing_contract" + md + ") ![a chart](docs/missing.png)",
+                "Read `docs/raw_contract.md` and [the decisions](docs/decisions.md#d1).",
+                "Results go to target/bench/results.md; see https://example.com/guide.md.",
+            ]
+        ),
         "docs/raw_contract.md": "Profiles: `../profiles.example.yml`.",
         "docs/decisions.md": "",
         "profiles.example.yml": "",
@@ -150,5 +157,6 @@ def test_the_scan_catches_outside_references() -> None:
     assert any("README.md:2: machine path" in d for d in defects)
     assert any("README.md:3: document not in the repository" in d for d in defects)
     assert any("README.md:4: document not in the repository" in d for d in defects)
-    assert any("README.md:4: link to a file not in the repository docs/missing.png" in d
-               for d in defects)
+    assert any(
+        "README.md:4: link to a file not in the repository docs/missing.png" in d for d in defects
+    )

@@ -37,8 +37,16 @@ def publish(published: Path, target: Path, raw_dir: Path, *dbt_args: str) -> sub
         "RAW_DATA_DIR": str(raw_dir),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "scripts.publish_warehouse", "--published", str(published),
-         "--no-docs", "--", *dbt_args],
+        [
+            sys.executable,
+            "-m",
+            "scripts.publish_warehouse",
+            "--published",
+            str(published),
+            "--no-docs",
+            "--",
+            *dbt_args,
+        ],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -106,9 +114,7 @@ def test_reader_sees_old_or_new_complete_warehouse_during_a_build(published: Pat
     assert seen <= {old, new}, f"a reader saw a warehouse that is neither old nor new: {seen}"
 
 
-def test_failing_build_leaves_the_published_file_in_place(
-    published: Path, tmp_path: Path
-) -> None:
+def test_failing_build_leaves_the_published_file_in_place(published: Path, tmp_path: Path) -> None:
     # GBP amounts without any GBP rate: the fx tests fail (error severity).
     broken = tmp_path / "raw"
     shutil.copytree(FIXTURE, broken)

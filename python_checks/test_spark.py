@@ -63,7 +63,11 @@ def build_here(workdir: Path) -> SparkBuild:
     env = {**os.environ, **spark_env(build.spark_dir)}
     load = subprocess.run(
         [sys.executable, "-m", "scripts.load_raw_to_spark", "--raw-dir", str(DEMO_RAW_DIR)],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert load.returncode == 0, load.stdout[-2000:] + load.stderr[-4000:]
     run = run_dbt(

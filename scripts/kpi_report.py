@@ -44,13 +44,20 @@ def mrr_figure(mrr: list[dict[str, Any]]) -> go.Figure:
     months = [r["month"] for r in mrr]
     figure = go.Figure()
     for column, label, colour in MOVEMENTS:
-        figure.add_bar(x=months, y=[number(r[column]) for r in mrr], name=label, marker_color=colour)
+        figure.add_bar(
+            x=months, y=[number(r[column]) for r in mrr], name=label, marker_color=colour
+        )
     figure.add_scatter(
-        x=months, y=[number(r["ending_mrr"]) for r in mrr], name="Ending MRR",
-        mode="lines+markers", line={"color": "#1565c0", "width": 3}, yaxis="y2",
+        x=months,
+        y=[number(r["ending_mrr"]) for r in mrr],
+        name="Ending MRR",
+        mode="lines+markers",
+        line={"color": "#1565c0", "width": 3},
+        yaxis="y2",
     )
     figure.update_layout(
-        title="MRR and its movements", barmode="relative",
+        title="MRR and its movements",
+        barmode="relative",
         yaxis={"title": "Movements (USD)"},
         yaxis2={"title": "MRR (USD)", "overlaying": "y", "side": "right", "rangemode": "tozero"},
         legend={"orientation": "h"},
@@ -58,15 +65,14 @@ def mrr_figure(mrr: list[dict[str, Any]]) -> go.Figure:
     return figure
 
 
-def meaningful_growth(
-    arr: list[dict[str, Any]], mrr: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def meaningful_growth(arr: list[dict[str, Any]], mrr: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The months whose year-on-year growth means something: the month a year before had at least
     MIN_BASE_CUSTOMERS paying customers. Growth from a handful of early customers runs to
     thousands of per cent and says nothing about the business."""
     customers = {r["month"]: r["paying_customers"] for r in mrr}
     return [
-        r for r in arr
+        r
+        for r in arr
         if r["arr_growth_yoy"] is not None
         and customers.get(r["month"].replace(year=r["month"].year - 1), 0) >= MIN_BASE_CUSTOMERS
     ]
@@ -82,9 +88,12 @@ def arr_figure(arr: list[dict[str, Any]], mrr: list[dict[str, Any]]) -> go.Figur
     )
     growth = meaningful_growth(arr, mrr)
     figure.add_scatter(
-        x=[r["month"] for r in growth], y=[number(r["arr_growth_yoy"]) for r in growth],
-        name=f"Growth year on year (base >= {MIN_BASE_CUSTOMERS} customers)", mode="lines",
-        row=2, col=1,
+        x=[r["month"] for r in growth],
+        y=[number(r["arr_growth_yoy"]) for r in growth],
+        name=f"Growth year on year (base >= {MIN_BASE_CUSTOMERS} customers)",
+        mode="lines",
+        row=2,
+        col=1,
     )
     figure.update_layout(title="ARR and its growth year on year", legend={"orientation": "h"})
     figure.update_yaxes(tickformat=".0%", row=2, col=1)
@@ -101,8 +110,10 @@ def retention_figure(retention: list[dict[str, Any]], churn: list[dict[str, Any]
     ]:
         figure.add_scatter(x=months, y=[number(r[column]) for r in retention], name=label)
     figure.add_scatter(
-        x=[r["month"] for r in churn], y=[number(r["logo_churn_rate"]) for r in churn],
-        name="Logo churn", line={"dash": "dot"},
+        x=[r["month"] for r in churn],
+        y=[number(r["logo_churn_rate"]) for r in churn],
+        name="Logo churn",
+        line={"dash": "dot"},
     )
     figure.update_layout(title="Churn and retention", yaxis={"tickformat": ".0%"})
     return figure
@@ -111,7 +122,9 @@ def retention_figure(retention: list[dict[str, Any]], churn: list[dict[str, Any]
 def funnel_figure(funnel: list[dict[str, Any]]) -> go.Figure:
     stages = ["lead", "mql", "sql", "opportunity", "customer"]
     # Consecutive pairs only (the whole-funnel row lead -> customer repeats the leads).
-    consecutive = [r for r in funnel if not (r["from_stage"] == "lead" and r["to_stage"] == "customer")]
+    consecutive = [
+        r for r in funnel if not (r["from_stage"] == "lead" and r["to_stage"] == "customer")
+    ]
     reached = {r["from_stage"]: r["entered"] for r in consecutive}
     reached["customer"] = next(
         (r["converted"] for r in consecutive if r["from_stage"] == "opportunity"), 0
@@ -126,8 +139,12 @@ def channel_figure(cac: list[dict[str, Any]]) -> go.Figure:
     channels = [r["channel"] for r in cac]
     figure.add_bar(x=channels, y=[number(r["acquisition_spend"]) for r in cac], name="Spend")
     figure.add_scatter(
-        x=channels, y=[number(r["cac"]) for r in cac], name="CAC", mode="markers",
-        marker={"size": 12}, secondary_y=True,
+        x=channels,
+        y=[number(r["cac"]) for r in cac],
+        name="CAC",
+        mode="markers",
+        marker={"size": 12},
+        secondary_y=True,
     )
     figure.update_layout(title="Acquisition spend and CAC by channel, last 12 months")
     return figure
@@ -139,8 +156,11 @@ def unit_economics_figure(ltv: list[dict[str, Any]]) -> go.Figure:
     figure.add_scatter(x=months, y=[number(r["ltv"]) for r in ltv], name="LTV")
     figure.add_scatter(x=months, y=[number(r["cac"]) for r in ltv], name="CAC (3 months)")
     figure.add_scatter(
-        x=months, y=[number(r["ltv_to_cac_ratio"]) for r in ltv], name="LTV:CAC",
-        line={"dash": "dot"}, secondary_y=True,
+        x=months,
+        y=[number(r["ltv_to_cac_ratio"]) for r in ltv],
+        name="LTV:CAC",
+        line={"dash": "dot"},
+        secondary_y=True,
     )
     figure.update_layout(title="LTV and CAC")
     return figure
@@ -172,8 +192,10 @@ def scorecard_table(scorecard: list[dict[str, Any]]) -> str:
         "<th>vs last month</th><th>Target</th><th>On track</th></tr>"
     ]
     for r in scorecard:
-        mark = {True: "<span class='on'>&#10004; on track</span>",
-                False: "<span class='off'>&#10008; off track</span>"}.get(r["is_on_track"], "–")
+        mark = {
+            True: "<span class='on'>&#10004; on track</span>",
+            False: "<span class='off'>&#10008; off track</span>",
+        }.get(r["is_on_track"], "–")
         change = format_change(r)
         # A cohort KPI reads a mature cohort, not the month itself: say which.
         name = html.escape(r["kpi_name"]) + (
@@ -195,28 +217,41 @@ def write_report(warehouse: Path, out: Path) -> None:
         arr = rows(connection, "select * from marts.kpi_arr order by month")
         retention = rows(connection, "select * from marts.kpi_retention_rate order by month")
         churn = rows(connection, "select * from marts.kpi_churn_rate order by month")
-        funnel = rows(connection, f"""
+        funnel = rows(
+            connection,
+            f"""
             select from_stage, to_stage, sum(entered) as entered, sum(converted) as converted
             from marts.kpi_funnel_conversion
             where channel = 'all' and cohort_month > date '{as_of}' - interval 12 month
-            group by from_stage, to_stage""")
-        cac = rows(connection, f"""
+            group by from_stage, to_stage""",
+        )
+        cac = rows(
+            connection,
+            f"""
             select channel, sum(acquisition_spend) as acquisition_spend,
                 sum(new_customers) as new_customers,
                 sum(acquisition_spend) / nullif(sum(new_customers), 0) as cac
             from marts.kpi_cac
             where channel <> 'all' and month > date '{as_of}' - interval 12 month
-            group by channel order by acquisition_spend desc""")
+            group by channel order by acquisition_spend desc""",
+        )
         ltv = rows(connection, "select * from marts.kpi_customer_lifetime_value order by month")
-        scorecard = rows(connection, f"""
+        scorecard = rows(
+            connection,
+            f"""
             select scorecard.*, catalog.kpi_name, catalog.unit
             from marts.kpi_scorecard as scorecard
             inner join reference.kpi_catalog as catalog on scorecard.kpi = catalog.kpi
             where scorecard.month = date '{as_of}'
-            order by scorecard.department, catalog.kpi_name""")
+            order by scorecard.department, catalog.kpi_name""",
+        )
     figures = [
-        mrr_figure(mrr), arr_figure(arr, mrr), retention_figure(retention, churn),
-        funnel_figure(funnel), channel_figure(cac), unit_economics_figure(ltv),
+        mrr_figure(mrr),
+        arr_figure(arr, mrr),
+        retention_figure(retention, churn),
+        funnel_figure(funnel),
+        channel_figure(cac),
+        unit_economics_figure(ltv),
     ]
     charts = [
         figure.to_html(full_html=False, include_plotlyjs=(index == 0), default_height=420)
@@ -239,14 +274,14 @@ table.scorecard td, table.scorecard th {{ padding: .35rem .9rem; border-bottom: 
 </style></head><body>
 <h1>KPI report — {as_of:%B %Y}</h1>
 <div class="headline">
-<div>MRR<b>${float(latest['ending_mrr']):,.0f}</b></div>
-<div>ARR<b>${float(arr[-1]['arr']):,.0f}</b></div>
-<div>Paying customers<b>{latest['paying_customers']:,}</b></div>
-<div>Net new MRR<b>${float(latest['net_new_mrr']):,.0f}</b></div>
+<div>MRR<b>${float(latest["ending_mrr"]):,.0f}</b></div>
+<div>ARR<b>${float(arr[-1]["arr"]):,.0f}</b></div>
+<div>Paying customers<b>{latest["paying_customers"]:,}</b></div>
+<div>Net new MRR<b>${float(latest["net_new_mrr"]):,.0f}</b></div>
 </div>
 <h2>Scorecard, {as_of:%B %Y}</h2>
 {scorecard_table(scorecard)}
-<div class="grid">{''.join(f'<div>{chart}</div>' for chart in charts)}</div>
+<div class="grid">{"".join(f"<div>{chart}</div>" for chart in charts)}</div>
 </body></html>
 """)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
@@ -35,7 +35,6 @@ from scripts.raw_files import (
 )
 
 
-
 def connection_from_env() -> Connection:
     """A connection with the profile's environment variables."""
     params = {
@@ -48,10 +47,7 @@ def connection_from_env() -> Connection:
     return psycopg2.connect(**params)
 
 
-
-def load_table(
-    connection: Connection, schema: str, path: Path, loaded_at: datetime
-) -> LoadedTable:
+def load_table(connection: Connection, schema: str, path: Path, loaded_at: datetime) -> LoadedTable:
     """Replace `schema.<file stem>` with the file's rows (all text) and their load timestamps."""
     table = path.stem
     columns = csv_header(path)
@@ -71,7 +67,9 @@ def load_table(
             cursor.copy_expert(
                 sql.SQL(
                     "copy raw_load ({}) from stdin with (format csv, header true, encoding 'UTF8')"
-                ).format(column_list).as_string(cursor),
+                )
+                .format(column_list)
+                .as_string(cursor),
                 handle,
             )
         cursor.execute(sql.SQL("drop table if exists {}").format(target))
@@ -96,7 +94,7 @@ def load_raw_dir(
 ) -> list[LoadedTable]:
     """Load every `<source>/*.csv` of `raw_dir`; returns what was loaded, in load order."""
     files = raw_csv_files(raw_dir, schema_prefix)
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     return [load_table(connection, schema, path, loaded_at) for schema, path in files]
 
 

@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 PROFILE = "revops_warehouse"
-
 
 
 def profiles_path() -> Path:
@@ -79,7 +78,6 @@ def spark_session(conf: Mapping[str, str]) -> SparkSession:
     return builder.getOrCreate()
 
 
-
 def load_table(spark: SparkSession, schema: str, path: Path, loaded_at: datetime) -> LoadedTable:
     """Replace `schema.<file stem>` with the file's rows (all strings) and their load times."""
     from pyspark.sql import Window
@@ -110,7 +108,7 @@ def load_raw_dir(
 ) -> list[LoadedTable]:
     """Load every `<source>/*.csv` of `raw_dir`; returns what was loaded, in load order."""
     files = raw_csv_files(raw_dir, schema_prefix)
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     return [load_table(spark, schema, path, loaded_at) for schema, path in files]
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from statistics import median
-from typing import Any, Iterable
+from typing import Any
 
 from .raw import Row, StagedRaw, load_raw
 from .revenue import (
@@ -61,8 +62,12 @@ ACQUISITION_DEPARTMENTS = frozenset({"marketing", "sales"})
 CHANNEL_DEPARTMENT = "marketing"
 
 MART_NAMES = (
-    "kpi_funnel_conversion", "kpi_sales_cycle_length", "kpi_sales_velocity",
-    "kpi_cac", "kpi_customer_lifetime_value", "customer_first_touch",
+    "kpi_funnel_conversion",
+    "kpi_sales_cycle_length",
+    "kpi_sales_velocity",
+    "kpi_cac",
+    "kpi_customer_lifetime_value",
+    "customer_first_touch",
 )
 
 
@@ -71,7 +76,9 @@ MART_NAMES = (
 # --------------------------------------------------------------------------
 
 
-def safe_div(numerator: Fraction | int | None, denominator: Fraction | int | None) -> Fraction | None:
+def safe_div(
+    numerator: Fraction | int | None, denominator: Fraction | int | None
+) -> Fraction | None:
     """docs/kpi_definitions.md: a ratio whose denominator is zero is null; and
     docs/decisions.md, D17: any None part -> None."""
     if numerator is None or denominator is None or denominator == 0:
@@ -100,7 +107,9 @@ def load_channels(seeds_dir: Path) -> frozenset[str]:
         return frozenset(rec["channel"].strip().lower() for rec in csv.DictReader(handle))
 
 
-def normalise_channel(text: str | None, channels: frozenset[str], keep_null: bool = False) -> str | None:
+def normalise_channel(
+    text: str | None, channels: frozenset[str], keep_null: bool = False
+) -> str | None:
     """``lead_source`` lower-cased, trimmed, spaces and hyphens -> ``_``, kept
     when in the channel list, else ``unknown``; null -> ``unknown`` (contacts)
     or null (expenses: ``keep_null``, spend not attributable)."""
@@ -163,7 +172,8 @@ def first_reached_at(contact: Row) -> dict[str, datetime]:
     result: dict[str, datetime] = {}
     for index, stage in enumerate(STAGES):
         stamps = [
-            contact[STAGE_COLUMNS[later]] for later in STAGES[index:]
+            contact[STAGE_COLUMNS[later]]
+            for later in STAGES[index:]
             if contact[STAGE_COLUMNS[later]] is not None
         ]
         if stamps:
@@ -179,7 +189,8 @@ def known_at(contact: Row, cutoff: datetime) -> Row | None:
     return {
         **contact,
         **{
-            column: None if contact[column] is not None and contact[column] >= cutoff
+            column: None
+            if contact[column] is not None and contact[column] >= cutoff
             else contact[column]
             for column in STAGE_COLUMNS.values()
         },
@@ -201,12 +212,15 @@ def funnel_contacts(
         cohort = cohort_month(contact)
         if cohort is None or not in_reported_range(cohort, as_of_month):
             continue
-        result.append(FunnelContact(
-            contact["contact_id"], cohort,
-            normalise_channel(contact["lead_source"], channels) or UNKNOWN,
-            frozenset(reached_stages(contact)),
-            first_reached_at(contact),
-        ))
+        result.append(
+            FunnelContact(
+                contact["contact_id"],
+                cohort,
+                normalise_channel(contact["lead_source"], channels) or UNKNOWN,
+                frozenset(reached_stages(contact)),
+                first_reached_at(contact),
+            )
+        )
     return result
 
 
@@ -217,7 +231,10 @@ def is_mature(cohort: date, as_of_date: date, window_days: int = CONVERSION_WIND
 
 
 def funnel_pair_row(
-    cohort: date, channel: str, pair: tuple[str, str], members: list[FunnelContact],
+    cohort: date,
+    channel: str,
+    pair: tuple[str, str],
+    members: list[FunnelContact],
     as_of_date: date,
 ) -> dict[str, Any]:
     """entered = members that reached from_stage; converted = those of them
@@ -228,8 +245,10 @@ def funnel_pair_row(
     entered = sum(1 for c in members if from_stage in c.reached)
     converted = sum(1 for c in members if from_stage in c.reached and to_stage in c.reached)
     within = sum(
-        1 for c in members
-        if from_stage in c.reached and to_stage in c.reached
+        1
+        for c in members
+        if from_stage in c.reached
+        and to_stage in c.reached
         and c.reached_at[to_stage] - c.reached_at[from_stage] <= window
     )
     return {
@@ -317,15 +336,17 @@ def staged_deals(staged: StagedRaw, fx: FxRates) -> list[Deal]:
         if row["is_deleted"] is True:
             continue
         closed = deal_is_closed(row)
-        result.append(Deal(
-            deal_id=row["deal_id"],
-            pipeline=row["pipeline"],
-            created_at=row["created_at"],
-            closed_at=row["closed_at"],
-            is_closed=closed,
-            is_won=closed and row["deal_stage"] == WON,
-            amount_usd=deal_amount_usd(row, fx),
-        ))
+        result.append(
+            Deal(
+                deal_id=row["deal_id"],
+                pipeline=row["pipeline"],
+                created_at=row["created_at"],
+                closed_at=row["closed_at"],
+                is_closed=closed,
+                is_won=closed and row["deal_stage"] == WON,
+                amount_usd=deal_amount_usd(row, fx),
+            )
+        )
     return result
 
 
@@ -363,13 +384,15 @@ def kpi_sales_cycle_length_rows(deals: list[Deal], as_of_month: date) -> list[di
     rows = []
     for (month, pipeline), members in sorted(won.items()):
         cycles = [d.cycle_days for d in members if d.cycle_days is not None]
-        rows.append({
-            "month": month,
-            "pipeline": pipeline,
-            "won_deals": len(members),
-            "avg_sales_cycle_days": as_float(mean(cycles)),
-            "median_sales_cycle_days": as_float(median(cycles)) if cycles else None,
-        })
+        rows.append(
+            {
+                "month": month,
+                "pipeline": pipeline,
+                "won_deals": len(members),
+                "avg_sales_cycle_days": as_float(mean(cycles)),
+                "median_sales_cycle_days": as_float(median(cycles)) if cycles else None,
+            }
+        )
     return rows
 
 
@@ -379,7 +402,9 @@ def kpi_sales_cycle_length_rows(deals: list[Deal], as_of_month: date) -> list[di
 
 
 def sales_velocity(
-    opportunities: int, win_rate: Fraction | None, avg_deal_size: Fraction | None,
+    opportunities: int,
+    win_rate: Fraction | None,
+    avg_deal_size: Fraction | None,
     avg_cycle_days: Fraction | None,
 ) -> Fraction | None:
     """sales_velocity = opportunities x win_rate x avg_deal_size /
@@ -396,7 +421,9 @@ def kpi_sales_velocity_rows(deals: list[Deal], as_of_month: date) -> list[dict[s
     won by closed_at; win_rate = won / closed; avg_deal_size over the won
     deals with an amount; avg cycle over the won deals."""
     created = group_by_month_and_pipeline(deals, "created_at", as_of_month)
-    closed = group_by_month_and_pipeline((d for d in deals if d.is_closed), "closed_at", as_of_month)
+    closed = group_by_month_and_pipeline(
+        (d for d in deals if d.is_closed), "closed_at", as_of_month
+    )
     rows = []
     for key in sorted(set(created) | set(closed)):
         month, pipeline = key
@@ -406,17 +433,21 @@ def kpi_sales_velocity_rows(deals: list[Deal], as_of_month: date) -> list[dict[s
         win_rate = safe_div(len(won_here), len(closed_here))
         deal_size = mean([d.amount_usd for d in won_here if d.amount_usd is not None])
         cycle = mean([d.cycle_days for d in won_here if d.cycle_days is not None])
-        rows.append({
-            "month": month,
-            "pipeline": pipeline,
-            "opportunities": opportunities,
-            "closed_deals": len(closed_here),
-            "won_deals": len(won_here),
-            "win_rate": as_float(win_rate),
-            "avg_deal_size": as_float(deal_size),
-            "avg_sales_cycle_days": as_float(cycle),
-            "sales_velocity": as_float(sales_velocity(opportunities, win_rate, deal_size, cycle)),
-        })
+        rows.append(
+            {
+                "month": month,
+                "pipeline": pipeline,
+                "opportunities": opportunities,
+                "closed_deals": len(closed_here),
+                "won_deals": len(won_here),
+                "win_rate": as_float(win_rate),
+                "avg_deal_size": as_float(deal_size),
+                "avg_sales_cycle_days": as_float(cycle),
+                "sales_velocity": as_float(
+                    sales_velocity(opportunities, win_rate, deal_size, cycle)
+                ),
+            }
+        )
     return rows
 
 
@@ -446,9 +477,13 @@ def first_touch_channels(staged: StagedRaw, channels: frozenset[str]) -> dict[st
             first_contact[company] = contact
     result = {}
     for customer in staged.tables["customers"]:
-        contact = first_contact.get(customer["crm_company_id"]) if customer["crm_company_id"] else None
+        contact = (
+            first_contact.get(customer["crm_company_id"]) if customer["crm_company_id"] else None
+        )
         result[customer["customer_id"]] = (
-            UNKNOWN if contact is None else normalise_channel(contact["lead_source"], channels) or UNKNOWN
+            UNKNOWN
+            if contact is None
+            else normalise_channel(contact["lead_source"], channels) or UNKNOWN
         )
     return result
 
@@ -491,8 +526,14 @@ def acquisition_spend(
         if not in_reported_range(month, as_of_month):
             continue
         amount = Fraction(row["amount"] or 0) * fx.rate(row["currency"], row["incurred_on"])
-        result.append(Spend(month, row["department"],
-                            normalise_channel(row["channel"], channels, keep_null=True), amount))
+        result.append(
+            Spend(
+                month,
+                row["department"],
+                normalise_channel(row["channel"], channels, keep_null=True),
+                amount,
+            )
+        )
     return result
 
 
@@ -518,7 +559,9 @@ def cac_row(month: date, channel: str, spend: Fraction, new_customers: int) -> d
 
 
 def kpi_cac_rows(
-    spend: list[Spend], new_by_month: dict[date, list[str]], first_touch: dict[str, str],
+    spend: list[Spend],
+    new_by_month: dict[date, list[str]],
+    first_touch: dict[str, str],
     as_of_month: date,
 ) -> list[dict[str, Any]]:
     """``all``: every acquisition expense of the month / new customers of
@@ -541,8 +584,9 @@ def kpi_cac_rows(
     rows = []
     if months:
         for month in month_series(min(months), as_of_month):
-            rows.append(cac_row(month, ALL, total_spend.get(month, ZERO),
-                                len(new_by_month.get(month, []))))
+            rows.append(
+                cac_row(month, ALL, total_spend.get(month, ZERO), len(new_by_month.get(month, [])))
+            )
     for key in sorted(set(channel_spend) | set(channel_new)):
         month, channel = key
         amount, count = channel_spend.get(key, ZERO), channel_new.get(key, 0)
@@ -569,8 +613,11 @@ class UnitEconomics:
 
 
 def unit_economics(
-    arpu: Fraction | None, gross_margin: Fraction, churn_rate: Fraction | None,
-    spend: Fraction, new_customers: int,
+    arpu: Fraction | None,
+    gross_margin: Fraction,
+    churn_rate: Fraction | None,
+    spend: Fraction,
+    new_customers: int,
 ) -> UnitEconomics:
     """ltv = arpu x gross_margin / churn; cac = spend / new customers;
     ltv_to_cac = ltv / cac; cac_payback_months = cac / (arpu x gross_margin).
@@ -587,15 +634,19 @@ def trailing_months(month: date, n: int = 3) -> list[date]:
 
 
 def kpi_customer_lifetime_value_rows(
-    revenue: dict[str, list[dict]], spend: list[Spend], gross_margin: Fraction,
+    revenue: dict[str, list[dict]],
+    spend: list[Spend],
+    gross_margin: Fraction,
 ) -> list[dict[str, Any]]:
     """One row per revenue month: arpu of the month; logo_churn_rate_3m =
     churned over M-2..M / customers at start over M-2..M (months before the
     first revenue month count 0); cac = acquisition spend of M-2..M / new
     customers of M-2..M; then the unit-economics formulas."""
     arpu = {r["month"]: r["arpu"] for r in revenue["kpi_arpu"]}
-    churn = {r["month"]: (r["churned_customers"], r["customers_at_start"])
-             for r in revenue["kpi_churn_rate"]}
+    churn = {
+        r["month"]: (r["churned_customers"], r["customers_at_start"])
+        for r in revenue["kpi_churn_rate"]
+    }
     new = {r["month"]: r["new_customers"] for r in revenue["kpi_mrr"]}
     spend_by_month: dict[date, Fraction] = defaultdict(lambda: ZERO)
     for item in spend:
@@ -608,20 +659,24 @@ def kpi_customer_lifetime_value_rows(
         churn_3m = safe_div(churned, at_start)
         month_arpu = None if arpu[month] is None else Fraction(arpu[month])
         economics = unit_economics(
-            month_arpu, gross_margin, churn_3m,
+            month_arpu,
+            gross_margin,
+            churn_3m,
             sum((spend_by_month.get(m, ZERO) for m in window), ZERO),
             sum(new.get(m, 0) for m in window),
         )
-        rows.append({
-            "month": month,
-            "arpu": arpu[month],
-            "gross_margin": float(gross_margin),
-            "logo_churn_rate_3m": as_float(churn_3m),
-            "ltv": as_float(economics.ltv),
-            "cac": as_float(economics.cac),
-            "ltv_to_cac_ratio": as_float(economics.ltv_to_cac_ratio),
-            "cac_payback_months": as_float(economics.cac_payback_months),
-        })
+        rows.append(
+            {
+                "month": month,
+                "arpu": arpu[month],
+                "gross_margin": float(gross_margin),
+                "logo_churn_rate_3m": as_float(churn_3m),
+                "ltv": as_float(economics.ltv),
+                "cac": as_float(economics.cac),
+                "ltv_to_cac_ratio": as_float(economics.ltv_to_cac_ratio),
+                "cac_payback_months": as_float(economics.cac_payback_months),
+            }
+        )
     return rows
 
 
@@ -631,7 +686,10 @@ def kpi_customer_lifetime_value_rows(
 
 
 def compute_funnel_and_sales_from_staged(
-    staged: StagedRaw, seeds_dir: Path, as_of_date: date | None = None, gross_margin: float = 0.8,
+    staged: StagedRaw,
+    seeds_dir: Path,
+    as_of_date: date | None = None,
+    gross_margin: float = 0.8,
 ) -> dict[str, list[dict]]:
     """The funnel, sales and acquisition marts from already staged raw data
     (see :func:`compute_funnel_and_sales`)."""
@@ -653,16 +711,22 @@ def compute_funnel_and_sales_from_staged(
     spend = acquisition_spend(staged, fx, channels, as_of_month)
     margin = Fraction(repr(float(gross_margin)))
     marts["kpi_funnel_conversion"] = kpi_funnel_conversion_rows(
-        funnel_contacts(staged, channels, as_of_date), as_of_date)
+        funnel_contacts(staged, channels, as_of_date), as_of_date
+    )
     marts["kpi_sales_cycle_length"] = kpi_sales_cycle_length_rows(deals, as_of_month)
     marts["kpi_sales_velocity"] = kpi_sales_velocity_rows(deals, as_of_month)
-    marts["kpi_cac"] = kpi_cac_rows(spend, new_customers_by_month(revenue), first_touch, as_of_month)
+    marts["kpi_cac"] = kpi_cac_rows(
+        spend, new_customers_by_month(revenue), first_touch, as_of_month
+    )
     marts["kpi_customer_lifetime_value"] = kpi_customer_lifetime_value_rows(revenue, spend, margin)
     return marts
 
 
 def compute_funnel_and_sales(
-    raw_dir: Path, seeds_dir: Path, as_of_date: date | None = None, gross_margin: float = 0.8,
+    raw_dir: Path,
+    seeds_dir: Path,
+    as_of_date: date | None = None,
+    gross_margin: float = 0.8,
 ) -> dict[str, list[dict]]:
     """Read and stage the raw CSV layout under ``raw_dir`` and compute
     kpi_funnel_conversion, kpi_sales_cycle_length, kpi_sales_velocity,

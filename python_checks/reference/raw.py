@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 Row = dict[str, Any]
 
@@ -28,7 +29,15 @@ Row = dict[str, Any]
 # --------------------------------------------------------------------------
 
 ID, TEXT, ENUM, TS, DATE, BOOL, INT, DEC, CUR = (
-    "id", "text", "enum", "timestamp", "date", "boolean", "integer", "decimal", "currency",
+    "id",
+    "text",
+    "enum",
+    "timestamp",
+    "date",
+    "boolean",
+    "integer",
+    "decimal",
+    "currency",
 )
 
 
@@ -48,114 +57,215 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec(
-            "contacts", "crm/contacts.csv",
+            "contacts",
+            "crm/contacts.csv",
             {
-                "contact_id": ID, "email": TEXT, "first_name": TEXT, "last_name": TEXT,
-                "company_id": ID, "owner_id": ID, "lead_source": TEXT,
-                "lifecycle_stage": ENUM, "created_at": TS, "became_lead_at": TS,
-                "became_mql_at": TS, "became_sql_at": TS, "became_opportunity_at": TS,
-                "became_customer_at": TS, "is_deleted": BOOL, "updated_at": TS,
+                "contact_id": ID,
+                "email": TEXT,
+                "first_name": TEXT,
+                "last_name": TEXT,
+                "company_id": ID,
+                "owner_id": ID,
+                "lead_source": TEXT,
+                "lifecycle_stage": ENUM,
+                "created_at": TS,
+                "became_lead_at": TS,
+                "became_mql_at": TS,
+                "became_sql_at": TS,
+                "became_opportunity_at": TS,
+                "became_customer_at": TS,
+                "is_deleted": BOOL,
+                "updated_at": TS,
             },
-            ("contact_id",), has_updated_at=True,
+            ("contact_id",),
+            has_updated_at=True,
         ),
         TableSpec(
-            "companies", "crm/companies.csv",
+            "companies",
+            "crm/companies.csv",
             {
-                "company_id": ID, "name": TEXT, "domain": TEXT, "industry": TEXT,
-                "country": TEXT, "employee_count": INT, "owner_id": ID,
-                "created_at": TS, "updated_at": TS, "is_deleted": BOOL,
+                "company_id": ID,
+                "name": TEXT,
+                "domain": TEXT,
+                "industry": TEXT,
+                "country": TEXT,
+                "employee_count": INT,
+                "owner_id": ID,
+                "created_at": TS,
+                "updated_at": TS,
+                "is_deleted": BOOL,
             },
-            ("company_id",), has_updated_at=True,
+            ("company_id",),
+            has_updated_at=True,
         ),
         TableSpec(
-            "deals", "crm/deals.csv",
+            "deals",
+            "crm/deals.csv",
             {
-                "deal_id": ID, "company_id": ID, "owner_id": ID, "deal_name": TEXT,
-                "pipeline": ENUM, "deal_stage": ENUM, "amount": DEC, "currency": CUR,
-                "created_at": TS, "closed_at": TS, "is_deleted": BOOL, "updated_at": TS,
+                "deal_id": ID,
+                "company_id": ID,
+                "owner_id": ID,
+                "deal_name": TEXT,
+                "pipeline": ENUM,
+                "deal_stage": ENUM,
+                "amount": DEC,
+                "currency": CUR,
+                "created_at": TS,
+                "closed_at": TS,
+                "is_deleted": BOOL,
+                "updated_at": TS,
             },
-            ("deal_id",), has_updated_at=True,
+            ("deal_id",),
+            has_updated_at=True,
         ),
         TableSpec(
-            "deal_stage_history", "crm/deal_stage_history.csv",
+            "deal_stage_history",
+            "crm/deal_stage_history.csv",
             {"deal_id": ID, "deal_stage": ENUM, "entered_at": TS},
             ("deal_id", "deal_stage", "entered_at"),
         ),
         TableSpec(
-            "owners", "crm/owners.csv",
+            "owners",
+            "crm/owners.csv",
             {
-                "owner_id": ID, "email": TEXT, "first_name": TEXT, "last_name": TEXT,
-                "team": ENUM, "is_active": BOOL,
+                "owner_id": ID,
+                "email": TEXT,
+                "first_name": TEXT,
+                "last_name": TEXT,
+                "team": ENUM,
+                "is_active": BOOL,
             },
             ("owner_id",),
         ),
         TableSpec(
-            "customers", "billing/customers.csv",
+            "customers",
+            "billing/customers.csv",
             {
-                "customer_id": ID, "email": TEXT, "name": TEXT, "crm_company_id": ID,
-                "country": TEXT, "currency": CUR, "is_livemode": BOOL,
-                "created_at": TS, "is_deleted": BOOL,
+                "customer_id": ID,
+                "email": TEXT,
+                "name": TEXT,
+                "crm_company_id": ID,
+                "country": TEXT,
+                "currency": CUR,
+                "is_livemode": BOOL,
+                "created_at": TS,
+                "is_deleted": BOOL,
             },
-            ("customer_id",), billing=True,
+            ("customer_id",),
+            billing=True,
         ),
         TableSpec(
-            "prices", "billing/prices.csv",
+            "prices",
+            "billing/prices.csv",
             {
-                "price_id": ID, "product_id": ID, "product_name": TEXT, "nickname": TEXT,
-                "billing_interval": ENUM, "interval_count": INT, "unit_amount": INT,
-                "currency": CUR, "is_active": BOOL,
+                "price_id": ID,
+                "product_id": ID,
+                "product_name": TEXT,
+                "nickname": TEXT,
+                "billing_interval": ENUM,
+                "interval_count": INT,
+                "unit_amount": INT,
+                "currency": CUR,
+                "is_active": BOOL,
             },
-            ("price_id",), billing=True,
+            ("price_id",),
+            billing=True,
         ),
         TableSpec(
-            "subscriptions", "billing/subscriptions.csv",
+            "subscriptions",
+            "billing/subscriptions.csv",
             {
-                "subscription_id": ID, "customer_id": ID, "status": ENUM,
-                "created_at": TS, "started_at": TS, "trial_start": TS, "trial_end": TS,
-                "cancel_at_period_end": BOOL, "canceled_at": TS, "ended_at": TS,
-                "current_period_start": TS, "current_period_end": TS,
+                "subscription_id": ID,
+                "customer_id": ID,
+                "status": ENUM,
+                "created_at": TS,
+                "started_at": TS,
+                "trial_start": TS,
+                "trial_end": TS,
+                "cancel_at_period_end": BOOL,
+                "canceled_at": TS,
+                "ended_at": TS,
+                "current_period_start": TS,
+                "current_period_end": TS,
             },
-            ("subscription_id",), billing=True,
+            ("subscription_id",),
+            billing=True,
         ),
         TableSpec(
-            "invoices", "billing/invoices.csv",
+            "invoices",
+            "billing/invoices.csv",
             {
-                "invoice_id": ID, "customer_id": ID, "subscription_id": ID,
-                "status": ENUM, "billing_reason": ENUM, "currency": CUR,
-                "created_at": TS, "period_start": TS, "period_end": TS,
-                "subtotal": INT, "discount_total": INT, "tax": INT, "total": INT,
-                "amount_paid": INT, "paid_at": TS,
+                "invoice_id": ID,
+                "customer_id": ID,
+                "subscription_id": ID,
+                "status": ENUM,
+                "billing_reason": ENUM,
+                "currency": CUR,
+                "created_at": TS,
+                "period_start": TS,
+                "period_end": TS,
+                "subtotal": INT,
+                "discount_total": INT,
+                "tax": INT,
+                "total": INT,
+                "amount_paid": INT,
+                "paid_at": TS,
             },
-            ("invoice_id",), billing=True,
+            ("invoice_id",),
+            billing=True,
         ),
         TableSpec(
-            "invoice_line_items", "billing/invoice_line_items.csv",
+            "invoice_line_items",
+            "billing/invoice_line_items.csv",
             {
-                "line_item_id": ID, "invoice_id": ID, "subscription_id": ID,
-                "price_id": ID, "line_type": ENUM, "is_proration": BOOL,
-                "quantity": INT, "amount": INT, "discount_amount": INT,
-                "period_start": TS, "period_end": TS, "description": TEXT,
+                "line_item_id": ID,
+                "invoice_id": ID,
+                "subscription_id": ID,
+                "price_id": ID,
+                "line_type": ENUM,
+                "is_proration": BOOL,
+                "quantity": INT,
+                "amount": INT,
+                "discount_amount": INT,
+                "period_start": TS,
+                "period_end": TS,
+                "description": TEXT,
             },
-            ("line_item_id",), billing=True,
+            ("line_item_id",),
+            billing=True,
         ),
         TableSpec(
-            "refunds", "billing/refunds.csv",
+            "refunds",
+            "billing/refunds.csv",
             {
-                "refund_id": ID, "invoice_id": ID, "amount": INT, "currency": CUR,
-                "status": ENUM, "created_at": TS, "reason": TEXT,
+                "refund_id": ID,
+                "invoice_id": ID,
+                "amount": INT,
+                "currency": CUR,
+                "status": ENUM,
+                "created_at": TS,
+                "reason": TEXT,
             },
-            ("refund_id",), billing=True,
+            ("refund_id",),
+            billing=True,
         ),
         TableSpec(
-            "expenses", "finance/expenses.csv",
+            "expenses",
+            "finance/expenses.csv",
             {
-                "expense_id": ID, "incurred_on": DATE, "department": ENUM,
-                "category": ENUM, "channel": TEXT, "amount": DEC, "currency": CUR,
+                "expense_id": ID,
+                "incurred_on": DATE,
+                "department": ENUM,
+                "category": ENUM,
+                "channel": TEXT,
+                "amount": DEC,
+                "currency": CUR,
             },
             ("expense_id",),
         ),
         TableSpec(
-            "fx_rates", "finance/fx_rates.csv",
+            "fx_rates",
+            "finance/fx_rates.csv",
             {"rate_date": DATE, "currency": CUR, "rate_to_usd": DEC},
             ("currency", "rate_date"),
         ),
@@ -163,20 +273,42 @@ TABLES: dict[str, TableSpec] = {
 }
 
 # Enumerations of docs/raw_contract.md.
-LIFECYCLE_STAGES = frozenset({
-    "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
-    "opportunity", "customer", "evangelist", "other",
-})
+LIFECYCLE_STAGES = frozenset(
+    {
+        "subscriber",
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+        "evangelist",
+        "other",
+    }
+)
 PIPELINES = frozenset({"new_business", "expansion", "renewal"})
-DEAL_STAGES = frozenset({
-    "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
-    "decisionmakerboughtin", "contractsent", "closedwon", "closedlost",
-})
+DEAL_STAGES = frozenset(
+    {
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    }
+)
 BILLING_INTERVALS = frozenset({"day", "week", "month", "year"})
-SUBSCRIPTION_STATUSES = frozenset({
-    "trialing", "active", "past_due", "unpaid", "canceled", "incomplete",
-    "incomplete_expired",
-})
+SUBSCRIPTION_STATUSES = frozenset(
+    {
+        "trialing",
+        "active",
+        "past_due",
+        "unpaid",
+        "canceled",
+        "incomplete",
+        "incomplete_expired",
+    }
+)
 INVOICE_STATUSES = frozenset({"draft", "open", "paid", "void", "uncollectible"})
 LINE_TYPES = frozenset({"subscription", "invoiceitem"})
 REFUND_STATUSES = frozenset({"succeeded", "pending", "failed", "canceled"})
@@ -196,7 +328,7 @@ def parse_timestamp(text: str) -> datetime:
     value = value.replace("T", " ").replace("t", " ")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -312,8 +444,7 @@ def deduplicate(spec: TableSpec, rows: list[Row]) -> tuple[list[Row], int]:
             winners[key] = index
     kept_indexes = set(winners.values())
     survivors = [
-        row for index, row in enumerate(rows)
-        if row_key(spec, row) is None or index in kept_indexes
+        row for index, row in enumerate(rows) if row_key(spec, row) is None or index in kept_indexes
     ]
     return survivors, len(rows) - len(survivors)
 
@@ -350,7 +481,8 @@ class StagedRaw:
     def count(self, table: str, category: str, reason: str | None = None) -> int:
         """Number of rows of ``table`` removed for ``category`` (and ``reason``)."""
         return sum(
-            n for (cat, why), n in self.removals[table].items()
+            n
+            for (cat, why), n in self.removals[table].items()
             if cat == category and (reason is None or why == reason)
         )
 
@@ -364,7 +496,8 @@ def test_mode_customer_ids(customers: list[Row]) -> set[str]:
     """Customers with ``is_livemode = false`` (null = live), from the winning
     raw rows."""
     return {
-        row["customer_id"] for row in customers
+        row["customer_id"]
+        for row in customers
         if row["customer_id"] is not None and row["is_livemode"] is False
     }
 
@@ -402,22 +535,31 @@ def _end_before_start(start: str, end: str) -> Callable[[Row], bool]:
 def quarantine_rules(table: str, currencies: dict[str, int], staged: dict[str, set]) -> list[Rule]:
     """The ordered quarantine rules of docs/raw_contract.md (reasons per table), for ``table``.
     ``staged`` holds the keys of already staged parent tables."""
-    unknown_cur: Callable[[Row], bool] = lambda r: r["currency"] not in currencies
+
+    def unknown_cur(r: Row) -> bool:
+        return r["currency"] not in currencies
+
     key_null = _null(*TABLES[table].key)
     rules: dict[str, list[Rule]] = {
         "contacts": [
             ("null key", key_null),
-            ("unknown lifecycle_stage",
-             lambda r: r["lifecycle_stage"] is not None
-             and r["lifecycle_stage"] not in LIFECYCLE_STAGES),
+            (
+                "unknown lifecycle_stage",
+                lambda r: (
+                    r["lifecycle_stage"] is not None
+                    and r["lifecycle_stage"] not in LIFECYCLE_STAGES
+                ),
+            ),
         ],
         "companies": [("null key", key_null)],
         "deals": [
             ("null key", key_null),
             ("unknown pipeline", lambda r: r["pipeline"] not in PIPELINES),
             ("unknown deal_stage", lambda r: r["deal_stage"] not in DEAL_STAGES),
-            ("unknown currency",
-             lambda r: r["amount"] is not None and r["currency"] not in currencies),
+            (
+                "unknown currency",
+                lambda r: r["amount"] is not None and r["currency"] not in currencies,
+            ),
         ],
         "deal_stage_history": [
             ("null key", key_null),
@@ -428,60 +570,85 @@ def quarantine_rules(table: str, currencies: dict[str, int], staged: dict[str, s
         "customers": [("null key", key_null), ("unknown currency", unknown_cur)],
         "prices": [
             ("null key", key_null),
-            ("unknown billing_interval",
-             lambda r: r["billing_interval"] not in BILLING_INTERVALS),
-            ("invalid interval_count",
-             lambda r: r["interval_count"] is None or r["interval_count"] < 1),
-            ("negative unit_amount",
-             lambda r: r["unit_amount"] is not None and r["unit_amount"] < 0),
+            ("unknown billing_interval", lambda r: r["billing_interval"] not in BILLING_INTERVALS),
+            (
+                "invalid interval_count",
+                lambda r: r["interval_count"] is None or r["interval_count"] < 1,
+            ),
+            (
+                "negative unit_amount",
+                lambda r: r["unit_amount"] is not None and r["unit_amount"] < 0,
+            ),
             ("unknown currency", unknown_cur),
         ],
         "subscriptions": [
             ("null key", key_null),
             ("unknown status", lambda r: r["status"] not in SUBSCRIPTION_STATUSES),
-            ("period end before start",
-             _end_before_start("current_period_start", "current_period_end")),
-            ("orphan customer_id",
-             lambda r: r["customer_id"] not in staged.get("customers", set())),
+            (
+                "period end before start",
+                _end_before_start("current_period_start", "current_period_end"),
+            ),
+            (
+                "orphan customer_id",
+                lambda r: r["customer_id"] not in staged.get("customers", set()),
+            ),
         ],
         "invoices": [
             ("null key", key_null),
             ("unknown status", lambda r: r["status"] not in INVOICE_STATUSES),
             ("unknown currency", unknown_cur),
             ("period end before start", _end_before_start("period_start", "period_end")),
-            ("orphan customer_id",
-             lambda r: r["customer_id"] not in staged.get("customers", set())),
-            ("orphan subscription_id",
-             lambda r: r["subscription_id"] is not None
-             and r["subscription_id"] not in staged.get("subscriptions", set())),
+            (
+                "orphan customer_id",
+                lambda r: r["customer_id"] not in staged.get("customers", set()),
+            ),
+            (
+                "orphan subscription_id",
+                lambda r: (
+                    r["subscription_id"] is not None
+                    and r["subscription_id"] not in staged.get("subscriptions", set())
+                ),
+            ),
         ],
         "invoice_line_items": [
             ("null key", key_null),
             ("unknown line_type", lambda r: r["line_type"] not in LINE_TYPES),
             ("negative quantity", lambda r: r["quantity"] is not None and r["quantity"] < 0),
             ("period end before start", _end_before_start("period_start", "period_end")),
-            ("orphan invoice_id",
-             lambda r: r["invoice_id"] not in staged.get("invoices", set())),
-            ("orphan price_id",
-             lambda r: r["price_id"] is not None
-             and r["price_id"] not in staged.get("prices", set())),
-            ("recurring line without price",
-             lambda r: r["line_type"] == "subscription" and r["price_id"] is None),
-            ("orphan subscription_id",
-             lambda r: r["subscription_id"] is not None
-             and r["subscription_id"] not in staged.get("subscriptions", set())),
+            ("orphan invoice_id", lambda r: r["invoice_id"] not in staged.get("invoices", set())),
+            (
+                "orphan price_id",
+                lambda r: (
+                    r["price_id"] is not None and r["price_id"] not in staged.get("prices", set())
+                ),
+            ),
+            (
+                "recurring line without price",
+                lambda r: r["line_type"] == "subscription" and r["price_id"] is None,
+            ),
+            (
+                "orphan subscription_id",
+                lambda r: (
+                    r["subscription_id"] is not None
+                    and r["subscription_id"] not in staged.get("subscriptions", set())
+                ),
+            ),
             # A recurring line must belong to a subscription: its own, else its invoice's.
-            ("recurring line without subscription",
-             lambda r: r["line_type"] == "subscription" and r["subscription_id"] is None
-             and r["invoice_id"] not in staged.get("invoices_with_subscription", set())),
+            (
+                "recurring line without subscription",
+                lambda r: (
+                    r["line_type"] == "subscription"
+                    and r["subscription_id"] is None
+                    and r["invoice_id"] not in staged.get("invoices_with_subscription", set())
+                ),
+            ),
         ],
         "refunds": [
             ("null key", key_null),
             ("unknown status", lambda r: r["status"] not in REFUND_STATUSES),
             ("negative amount", lambda r: r["amount"] is not None and r["amount"] < 0),
             ("unknown currency", unknown_cur),
-            ("orphan invoice_id",
-             lambda r: r["invoice_id"] not in staged.get("invoices", set())),
+            ("orphan invoice_id", lambda r: r["invoice_id"] not in staged.get("invoices", set())),
         ],
         "expenses": [
             ("null key", key_null),
@@ -507,9 +674,19 @@ def first_failing_rule(rules: Iterable[Rule], row: Row) -> str | None:
 
 # Parents before children, so that orphan checks see staged parents.
 STAGING_ORDER = (
-    "owners", "companies", "contacts", "deals", "deal_stage_history",
-    "customers", "prices", "subscriptions", "invoices", "invoice_line_items",
-    "refunds", "expenses", "fx_rates",
+    "owners",
+    "companies",
+    "contacts",
+    "deals",
+    "deal_stage_history",
+    "customers",
+    "prices",
+    "subscriptions",
+    "invoices",
+    "invoice_line_items",
+    "refunds",
+    "expenses",
+    "fx_rates",
 )
 
 
@@ -530,7 +707,8 @@ def load_raw(raw_dir: Path, seeds_dir: Path) -> StagedRaw:
     test_customers = test_mode_customer_ids(deduped["customers"])
     invoice_customer = {
         row["invoice_id"]: row["customer_id"]
-        for row in deduped["invoices"] if row["invoice_id"] is not None
+        for row in deduped["invoices"]
+        if row["invoice_id"] is not None
     }
 
     tables: dict[str, list[Row]] = {}

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .raw import Row, StagedRaw, load_raw
 
@@ -192,7 +193,9 @@ def eligible_lines(staged: StagedRaw) -> list[EligibleLine]:
             continue
         if line["period_start"] is None or line["period_end"] is None:
             continue
-        result.append(EligibleLine(line, invoice["customer_id"], subscription_id, invoice["currency"]))
+        result.append(
+            EligibleLine(line, invoice["customer_id"], subscription_id, invoice["currency"])
+        )
     return result
 
 
@@ -218,7 +221,8 @@ def discount_share(proration: EligibleLine, recurring: list[EligibleLine]) -> Fr
     one if several); 0 when none or when its amount is 0."""
     point = proration.start
     covering = [
-        rec for rec in recurring
+        rec
+        for rec in recurring
         if rec.subscription_id == proration.subscription_id and rec.start <= point < rec.end
     ]
     if not covering:
@@ -254,8 +258,10 @@ def build_pieces(staged: StagedRaw, fx: FxRates) -> list[Piece]:
     prices = {row["price_id"]: row for row in staged.tables["prices"]}
     lines = eligible_lines(staged)
     recurring = [item for item in lines if not item.is_proration]
-    pieces = [recurring_piece(item, prices[item.line["price_id"]], fx, staged.currencies)
-              for item in recurring]
+    pieces = [
+        recurring_piece(item, prices[item.line["price_id"]], fx, staged.currencies)
+        for item in recurring
+    ]
     for item in lines:
         if item.is_proration and (item.line["amount"] or 0) > 0:
             share = discount_share(item, recurring)
@@ -297,8 +303,15 @@ def segments_of_subscription(pieces: list[Piece]) -> list[Segment]:
             end = min(end, starts[index + 1])
         if end > start:
             first = group[0]
-            segments.append(Segment(first.customer_id, first.subscription_id, start, end,
-                                    sum((piece.mrr for piece in group), ZERO)))
+            segments.append(
+                Segment(
+                    first.customer_id,
+                    first.subscription_id,
+                    start,
+                    end,
+                    sum((piece.mrr for piece in group), ZERO),
+                )
+            )
     return segments
 
 
@@ -306,7 +319,8 @@ def extended_subscription_ids(staged: StagedRaw) -> set[str]:
     """Subscriptions still live at the as-of date: staged status ``active`` or
     ``past_due``, cancel_at_period_end not true, ended_at null."""
     return {
-        row["subscription_id"] for row in staged.tables["subscriptions"]
+        row["subscription_id"]
+        for row in staged.tables["subscriptions"]
         if row["status"] in EXTENDED_STATUSES
         and row["cancel_at_period_end"] is not True
         and row["ended_at"] is None
@@ -321,8 +335,9 @@ def extend_last_segment(segments: list[Segment], until: datetime) -> list[Segmen
     last = segments[-1]
     if last.valid_to >= until:
         return segments
-    return segments[:-1] + [Segment(last.customer_id, last.subscription_id,
-                                    last.valid_from, until, last.mrr)]
+    return segments[:-1] + [
+        Segment(last.customer_id, last.subscription_id, last.valid_from, until, last.mrr)
+    ]
 
 
 def build_segments(staged: StagedRaw, as_of_month: date) -> list[Segment]:
@@ -355,7 +370,9 @@ def mrr_at(segments: Iterable[Segment], month: date) -> Fraction:
     return sum((s.mrr for s in segments if s.valid_from < boundary <= s.valid_to), ZERO)
 
 
-def customer_mrr_history(segments: list[Segment], as_of_month: date) -> dict[str, dict[date, Fraction]]:
+def customer_mrr_history(
+    segments: list[Segment], as_of_month: date
+) -> dict[str, dict[date, Fraction]]:
     """MRR per customer at every month from its first segment to the as-of
     month (months outside are 0)."""
     by_customer: dict[str, list[Segment]] = defaultdict(list)
@@ -366,7 +383,8 @@ def customer_mrr_history(segments: list[Segment], as_of_month: date) -> dict[str
         first = month_start(min(s.valid_from for s in own))
         history[customer_id] = (
             {m: mrr_at(own, m) for m in month_series(first, as_of_month)}
-            if first <= as_of_month else {}
+            if first <= as_of_month
+            else {}
         )
     return history
 
@@ -460,7 +478,9 @@ def month_totals(rows: list[CustomerMonth], series: list[date]) -> dict[date, Mo
     totals: dict[date, MonthTotals] = {}
     for month in series:
         own = by_month.get(month, [])
-        amounts = {m: sum((r.movement_amount for r in own if r.movement == m), ZERO) for m in MOVEMENTS}
+        amounts = {
+            m: sum((r.movement_amount for r in own if r.movement == m), ZERO) for m in MOVEMENTS
+        }
         counts = {m: sum(1 for r in own if r.movement == m) for m in MOVEMENTS}
         totals[month] = MonthTotals(
             month=month,
@@ -483,22 +503,24 @@ def kpi_mrr_rows(totals: dict[date, MonthTotals]) -> list[dict[str, Any]]:
         a = t.amounts
         gains = a["new"] + a["expansion"] + a["reactivation"]
         losses = abs(a["contraction"]) + abs(a["churn"])
-        result.append({
-            "month": month,
-            "starting_mrr": float(t.starting_mrr),
-            "new_mrr": float(a["new"]),
-            "expansion_mrr": float(a["expansion"]),
-            "reactivation_mrr": float(a["reactivation"]),
-            "contraction_mrr": float(a["contraction"]),
-            "churned_mrr": float(a["churn"]),
-            "net_new_mrr": float(gains + a["contraction"] + a["churn"]),
-            "ending_mrr": float(t.ending_mrr),
-            "paying_customers": t.paying_customers,
-            "new_customers": t.counts["new"],
-            "reactivated_customers": t.counts["reactivation"],
-            "churned_customers": t.counts["churn"],
-            "quick_ratio": ratio(gains, losses),
-        })
+        result.append(
+            {
+                "month": month,
+                "starting_mrr": float(t.starting_mrr),
+                "new_mrr": float(a["new"]),
+                "expansion_mrr": float(a["expansion"]),
+                "reactivation_mrr": float(a["reactivation"]),
+                "contraction_mrr": float(a["contraction"]),
+                "churned_mrr": float(a["churn"]),
+                "net_new_mrr": float(gains + a["contraction"] + a["churn"]),
+                "ending_mrr": float(t.ending_mrr),
+                "paying_customers": t.paying_customers,
+                "new_customers": t.counts["new"],
+                "reactivated_customers": t.counts["reactivation"],
+                "churned_customers": t.counts["churn"],
+                "quick_ratio": ratio(gains, losses),
+            }
+        )
     return result
 
 
@@ -537,14 +559,18 @@ def kpi_churn_rate_rows(totals: dict[date, MonthTotals]) -> list[dict[str, Any]]
     for month, t in totals.items():
         a = t.amounts
         losses = abs(a["churn"]) + abs(a["contraction"])
-        result.append({
-            "month": month,
-            "customers_at_start": t.customers_at_start,
-            "churned_customers": t.counts["churn"],
-            "logo_churn_rate": ratio(t.counts["churn"], t.customers_at_start),
-            "gross_mrr_churn_rate": ratio(losses, t.starting_mrr),
-            "net_mrr_churn_rate": ratio(losses - a["expansion"] - a["reactivation"], t.starting_mrr),
-        })
+        result.append(
+            {
+                "month": month,
+                "customers_at_start": t.customers_at_start,
+                "churned_customers": t.counts["churn"],
+                "logo_churn_rate": ratio(t.counts["churn"], t.customers_at_start),
+                "gross_mrr_churn_rate": ratio(losses, t.starting_mrr),
+                "net_mrr_churn_rate": ratio(
+                    losses - a["expansion"] - a["reactivation"], t.starting_mrr
+                ),
+            }
+        )
     return result
 
 
@@ -576,13 +602,15 @@ def kpi_retention_rows(
         nrr12 = None
         if add_months(month, -12) in totals:
             nrr12 = ratio(*nrr_12m(history, month))
-        result.append({
-            "month": month,
-            "logo_retention_rate": None if logo_churn is None else 1 - logo_churn,
-            "gross_revenue_retention": ratio(kept, t.starting_mrr),
-            "net_revenue_retention": ratio(kept + a["expansion"], t.starting_mrr),
-            "net_revenue_retention_12m": nrr12,
-        })
+        result.append(
+            {
+                "month": month,
+                "logo_retention_rate": None if logo_churn is None else 1 - logo_churn,
+                "gross_revenue_retention": ratio(kept, t.starting_mrr),
+                "net_revenue_retention": ratio(kept + a["expansion"], t.starting_mrr),
+                "net_revenue_retention_12m": nrr12,
+            }
+        )
     return result
 
 
@@ -608,16 +636,18 @@ def kpi_cohort_rows(
             values = [m.get(month, ZERO) for m in members]
             active = sum(1 for v in values if v > 0)
             mrr = sum(values, ZERO)
-            result.append({
-                "cohort_month": cohort_month,
-                "months_since_start": k,
-                "cohort_customers": size,
-                "cohort_starting_mrr": float(starting),
-                "active_customers": active,
-                "mrr": float(mrr),
-                "logo_retention_rate": ratio(active, size),
-                "net_revenue_retention": ratio(mrr, starting),
-            })
+            result.append(
+                {
+                    "cohort_month": cohort_month,
+                    "months_since_start": k,
+                    "cohort_customers": size,
+                    "cohort_starting_mrr": float(starting),
+                    "active_customers": active,
+                    "mrr": float(mrr),
+                    "logo_retention_rate": ratio(active, size),
+                    "net_revenue_retention": ratio(mrr, starting),
+                }
+            )
     return result
 
 
@@ -629,11 +659,13 @@ def dim_customer_rows(
     result = []
     for row in sorted(staged.tables["customers"], key=lambda r: r["customer_id"]):
         mrr = history.get(row["customer_id"], {})
-        result.append({
-            "customer_id": row["customer_id"],
-            "first_paying_month": first_paying_month(mrr),
-            "current_mrr": float(mrr.get(as_of_month, ZERO)),
-        })
+        result.append(
+            {
+                "customer_id": row["customer_id"],
+                "first_paying_month": first_paying_month(mrr),
+                "current_mrr": float(mrr.get(as_of_month, ZERO)),
+            }
+        )
     return result
 
 
@@ -657,8 +689,14 @@ def customer_mrr_rows(rows: list[CustomerMonth]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------
 
 MART_NAMES = (
-    "customer_mrr_by_month", "kpi_mrr", "kpi_arr", "kpi_arpu", "kpi_churn_rate",
-    "kpi_retention_rate", "kpi_cohort_retention", "dim_customers_revenue",
+    "customer_mrr_by_month",
+    "kpi_mrr",
+    "kpi_arr",
+    "kpi_arpu",
+    "kpi_churn_rate",
+    "kpi_retention_rate",
+    "kpi_cohort_retention",
+    "dim_customers_revenue",
 )
 
 
