@@ -40,7 +40,7 @@
     Young cohorts have not had the window yet; a cohort is mature once its last day lies the
     window before `end_at` (the end of a month, or the as-of cutoff). -#}
 {% macro funnel_conversion_window_days() -%}
-    {{ return(integer_literal('funnel_conversion_window_days', 90, 1, 3650)) }}
+    {{ return(integer_literal('funnel_conversion_window_days', 1, 3650)) }}
 {%- endmacro %}
 
 {% macro funnel_cohort_is_mature(cohort_month, end_at) -%}

@@ -5,7 +5,7 @@
 
 {#- The BI role, validated (it reaches GRANT statements unquoted). -#}
 {% macro bi_reader_role() -%}
-    {%- set role = var('bi_reader_role', 'bi_reader') | string | trim -%}
+    {%- set role = var('bi_reader_role') | string | trim -%}
     {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]{0,62}', role) -%}
         {{ exceptions.raise_compiler_error(
             "var bi_reader_role must be a lower-case role name ([a-z_][a-z0-9_]*), got: " ~ role

@@ -1,10 +1,11 @@
 {#- Every var that reaches SQL is validated here: a malformed value is a compile error, never
-    text pasted into a statement. -#}
+    text pasted into a statement. Defaults are set once, in dbt_project.yml's `vars:`; no call
+    passes one. -#}
 
 {#- The as-of date as a SQL date literal, or none when the var is empty (then the models use the
     latest invoice date). -#}
 {% macro as_of_date_literal() -%}
-    {%- set value = var('as_of_date', none) -%}
+    {%- set value = var('as_of_date') -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}
@@ -18,7 +19,7 @@
 
 {#- The reporting currency, a validated ISO 4217 code, as a SQL string literal. -#}
 {% macro reporting_currency_literal() -%}
-    {%- set text = var('reporting_currency', 'USD') | string | trim | upper -%}
+    {%- set text = var('reporting_currency') | string | trim | upper -%}
     {%- if not modules.re.fullmatch('[A-Z]{3}', text) -%}
         {{ exceptions.raise_compiler_error("var reporting_currency must be an ISO 4217 code, got: " ~ text) }}
     {%- endif -%}
@@ -26,8 +27,8 @@
 {%- endmacro %}
 
 {#- A list var of plain lower-case words (statuses), as a SQL list of string literals. -#}
-{% macro word_list_literal(var_name, default) -%}
-    {%- set values = var(var_name, default) -%}
+{% macro word_list_literal(var_name) -%}
+    {%- set values = var(var_name) -%}
     {%- if values is string -%}{%- set values = [values] -%}{%- endif -%}
     {%- set words = [] -%}
     {%- for value in values -%}
@@ -44,8 +45,8 @@
 {%- endmacro %}
 
 {#- A boolean var, as a SQL boolean literal. -#}
-{% macro boolean_literal(var_name, default) -%}
-    {%- set value = var(var_name, default) -%}
+{% macro boolean_literal(var_name) -%}
+    {%- set value = var(var_name) -%}
     {%- if value is sameas true or (value | string | lower) == 'true' -%}
         {{ return('true') }}
     {%- elif value is sameas false or (value | string | lower) == 'false' -%}
@@ -55,8 +56,8 @@
 {%- endmacro %}
 
 {#- A number var within [min_value, max_value], as a SQL literal. -#}
-{% macro number_literal(var_name, default, min_value, max_value) -%}
-    {%- set value = var(var_name, default) -%}
+{% macro number_literal(var_name, min_value, max_value) -%}
+    {%- set value = var(var_name) -%}
     {%- set text = value | string | trim -%}
     {%- if not modules.re.fullmatch('[0-9]+(\\.[0-9]+)?', text) -%}
         {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a number, got: " ~ text) }}
@@ -71,10 +72,10 @@
 
 {#- A whole-number var within [min_value, max_value], as a SQL literal: number_literal's checks,
     and no fraction. -#}
-{% macro integer_literal(var_name, default, min_value, max_value) -%}
-    {%- set text = var(var_name, default) | string | trim -%}
+{% macro integer_literal(var_name, min_value, max_value) -%}
+    {%- set text = var(var_name) | string | trim -%}
     {%- if not modules.re.fullmatch('[0-9]+', text) -%}
         {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a whole number, got: " ~ text) }}
     {%- endif -%}
-    {{ return(number_literal(var_name, default, min_value, max_value)) }}
+    {{ return(number_literal(var_name, min_value, max_value)) }}
 {%- endmacro %}

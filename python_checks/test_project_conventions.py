@@ -4,11 +4,12 @@ data that never leaves staging."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import query
+from python_checks.dbt_runner import REPO, query
 
 PERSONAL_DATA_COLUMNS = {"email", "first_name", "last_name", "customer_name", "name"}
 KEY_TESTS = {"unique", "unique_combination_of_columns"}
@@ -140,3 +141,18 @@ def test_unit_test_names_fit_a_postgres_identifier(manifest: dict) -> None:
     names = [test["name"] for test in manifest["unit_tests"].values()]
     assert names
     assert [name for name in names if len(name.encode()) > 63] == []
+
+
+def test_var_defaults_are_set_once() -> None:
+    """A var's default lives in dbt_project.yml's `vars:` only: no model, macro, test or analysis
+    passes one to var(), so two defaults can never drift apart."""
+    pattern = re.compile(r"\bvar\(\s*(['\"])[^'\"]+\1\s*,")
+    offenders = [
+        f"{path}:{number}"
+        for folder in ("models", "macros", "tests", "analyses")
+        for path in sorted((REPO / folder).rglob("*"))
+        if path.suffix in {".sql", ".yml", ".md"}
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

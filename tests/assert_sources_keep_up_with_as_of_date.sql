@@ -9,4 +9,4 @@ select
     as_of_date,
     lag_days
 from {{ ref('stg_sources__positions') }}
-where is_lag_checked and lag_days > {{ integer_literal('source_lag_warn_days', 7, 0, 3650) }}
+where is_lag_checked and lag_days > {{ integer_literal('source_lag_warn_days', 0, 3650) }}

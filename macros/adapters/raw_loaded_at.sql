@@ -2,7 +2,7 @@
     as a plain identifier since it reaches SQL unquoted; none when the var is not set. Used by
     the Snowflake, BigQuery and Trino raw_row_number. -#}
 {% macro raw_loaded_at_identifier() -%}
-    {%- set value = var('raw_loaded_at_column', none) -%}
+    {%- set value = var('raw_loaded_at_column') -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}

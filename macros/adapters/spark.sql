@@ -115,7 +115,7 @@
 {#- Load order of raw rows: the loader's `_loaded_at` (var raw_loaded_at_column), else the order
     Spark reads the table (scripts/load_raw_to_spark.py writes each table in file order). -#}
 {% macro spark__raw_row_number() -%}
-    {%- if var('raw_loaded_at_column', none) -%}
+    {%- if var('raw_loaded_at_column') -%}
         {{ default__raw_row_number() }}
     {%- else -%}
         row_number() over (order by monotonically_increasing_id())

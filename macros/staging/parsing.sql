@@ -101,7 +101,7 @@
 {%- endmacro %}
 
 {% macro default__raw_row_number() -%}
-    {%- set loaded_at = var('raw_loaded_at_column', none) -%}
+    {%- set loaded_at = var('raw_loaded_at_column') -%}
     {%- if loaded_at -%}
         row_number() over (order by {{ adapter.quote(loaded_at) }})
     {%- else -%}

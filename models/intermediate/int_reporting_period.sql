@@ -47,7 +47,7 @@ final as (
         latest_invoice_date,
         previous_as_of_date,
         {{ add_months(
-            '-' ~ integer_literal('incremental_lookback_months', 3, 0, 120),
+            '-' ~ integer_literal('incremental_lookback_months', 0, 120),
             month_of(
                 'case when previous_as_of_date < as_of_date '
                 ~ 'then previous_as_of_date else as_of_date end'

@@ -70,7 +70,7 @@ eligible_lines as (
         on invoice_line_items.subscription_id = subscriptions.subscription_id
     where
         invoice_line_items.line_type = 'subscription'
-        and invoices.status in {{ word_list_literal('mrr_invoice_statuses', ['paid', 'open']) }}
+        and invoices.status in {{ word_list_literal('mrr_invoice_statuses') }}
         and {{ is_known_at_as_of('invoices.created_at') }}
     {% if is_incremental() %}
         and (
@@ -85,7 +85,7 @@ recurring_lines as (
     select
         *,
         case
-            when {{ boolean_literal('mrr_discounts_reduce_mrr', true) }}
+            when {{ boolean_literal('mrr_discounts_reduce_mrr') }}
                 then amount - discount_amount
             else amount
         end as net_amount

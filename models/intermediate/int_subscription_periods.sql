@@ -35,7 +35,7 @@ subscriptions as (
         select subscription_id
         from subscriptions
         where
-            status in {{ word_list_literal('mrr_carry_forward_statuses', ['active', 'past_due']) }}
+            status in {{ word_list_literal('mrr_carry_forward_statuses') }}
             or canceled_at >= {{ incremental_recompute_from() }}
             or ended_at >= {{ incremental_recompute_from() }}
     ),
@@ -166,9 +166,7 @@ carried_forward as (
         ranked.valid_to,
         coalesce(
             ranked.recency_rank = 1
-            and subscriptions.status in {{ word_list_literal(
-                'mrr_carry_forward_statuses', ['active', 'past_due']
-            ) }}
+            and subscriptions.status in {{ word_list_literal('mrr_carry_forward_statuses') }}
             and not subscriptions.is_canceled_at_period_end
             and subscriptions.ended_at is null
             and ranked.valid_to < cast(reporting_period.month_after_as_of_month as timestamp),

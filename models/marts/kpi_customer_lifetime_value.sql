@@ -1,4 +1,4 @@
-{%- set window_length = number_literal('ltv_window_months', 3, 1, 24) | int -%}
+{%- set window_length = number_literal('ltv_window_months', 1, 24) | int -%}
 with
 
 mrr_by_month as (
@@ -66,7 +66,7 @@ parts as (
         trailing_window.customers_at_start,
         trailing_window.new_customers,
         coalesce(trailing_spend.acquisition_spend, 0) as acquisition_spend,
-        {{ number_literal('gross_margin', 0.8, 0, 1) }} as gross_margin
+        {{ number_literal('gross_margin', 0, 1) }} as gross_margin
     from months
     inner join trailing_window
         on months.month = trailing_window.month
