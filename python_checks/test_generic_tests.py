@@ -18,8 +18,11 @@ MODELS = {
     "empty_rows": "select 1 as id where false",
     "raw_rows": "select 1 as id union all select 2 union all select 2 union all select 3",
     "staged_rows": "select 1 as id union all select 2",
-    "base_rows": "select 2 as id, 'duplicate' as row_status union all select 3, 'quarantined'",
-    "quarantine_rows": "select 'rows' as source_table, 3 as id",
+    # Raw: four rows read, plus one ragged line the CSV reader rejected (raw_line 7), which the
+    # base model records as quarantined: 5 = 2 staged + 2 quarantined + 1 duplicate.
+    "base_rows": "select 2 as id, 'duplicate' as row_status, null as raw_line union all "
+    "select 3, 'quarantined', null union all select null, 'quarantined', 7",
+    "quarantine_rows": "select 'rows' as source_table, 3 as id union all select 'rows', null",
     "quarantine_short": "select 'rows' as source_table, 3 as id where false",
 }
 PROPERTIES = """
