@@ -149,3 +149,9 @@
         {% do dbt.spark__persist_constraints(relation, model) %}
     {%- endif -%}
 {%- endmacro %}
+
+{#- dbt-spark's dateadd goes through unix seconds and drops fractions of a second; an interval
+    keeps them. -#}
+{% macro spark__add_minutes(minutes, timestamp) -%}
+    ({{ timestamp }} + make_dt_interval(0, 0, cast({{ minutes }} as int), 0))
+{%- endmacro %}

@@ -27,13 +27,21 @@
     {%- set offset_hours = safe_parse("substring(" ~ offset ~ ", 2, 2)", 'integer') -%}
     {%- set offset_minutes = "coalesce(" ~ safe_parse("substring(" ~ offset ~ ", 4, 2)", 'integer')
         ~ ", 0)" -%}
-    {{ dbt.dateadd(
-        'minute',
+    {{ add_minutes(
         "(case when " ~ text ~ " like '% %+%' or " ~ text ~ " like '% %-%' then "
             ~ "(case when " ~ offset ~ " like '-%' then 1 else -1 end) * ("
             ~ offset_hours ~ " * 60 + " ~ offset_minutes ~ ") else 0 end)",
         safe_parse(text, 'timestamp'),
     ) }}
+{%- endmacro %}
+
+{#- A timestamp plus a whole number of minutes, keeping fractions of a second. -#}
+{% macro add_minutes(minutes, timestamp) -%}
+    {{ return(adapter.dispatch('add_minutes', 'revops_warehouse')(minutes, timestamp)) }}
+{%- endmacro %}
+
+{% macro default__add_minutes(minutes, timestamp) -%}
+    {{ dbt.dateadd('minute', minutes, timestamp) }}
 {%- endmacro %}
 
 {% macro parse_date(column) -%}
