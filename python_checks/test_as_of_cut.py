@@ -75,10 +75,13 @@ def stage_orders() -> dict[str, int]:
 
 def cut_billing(raw_dir: Path) -> None:
     """Billing as it stood at the end of AS_OF: later customers, subscriptions, invoices (with
-    their lines) and refunds do not exist yet."""
+    their lines) and refunds do not exist yet; a subscription that ended later was live (a
+    canceled one was active), and a cancellation requested later was not requested yet."""
     for table in ("customers", "subscriptions", "refunds"):
         header, rows = read_table(raw_dir, "billing", table)
         kept = [row for row in rows if not is_after_cutoff(row["created_at"])]
+        if table == "subscriptions":
+            kept = [subscription_at_as_of(row) for row in kept]
         write_table(raw_dir, "billing", table, header, kept)
     header, invoices = read_table(raw_dir, "billing", "invoices")
     later = {row["invoice_id"] for row in invoices if is_after_cutoff(row["created_at"])}
@@ -87,6 +90,19 @@ def cut_billing(raw_dir: Path) -> None:
     header, lines = read_table(raw_dir, "billing", "invoice_line_items")
     kept = [row for row in lines if row["invoice_id"] not in later]
     write_table(raw_dir, "billing", "invoice_line_items", header, kept)
+
+
+def subscription_at_as_of(row: dict[str, str]) -> dict[str, str]:
+    """The current-state row of a subscription rewound to the end of AS_OF."""
+    row = dict(row)
+    if is_after_cutoff(row["ended_at"]):
+        row["ended_at"] = ""
+        if row["status"].strip().lower() == "canceled":
+            row["status"] = "active"
+    if is_after_cutoff(row["canceled_at"]):
+        row["canceled_at"] = ""
+        row["cancel_at_period_end"] = "false"
+    return row
 
 
 def cut_crm_and_finance(raw_dir: Path) -> None:

@@ -153,6 +153,22 @@ ranked as (
     from merged
 ),
 
+-- Each subscription's state at the as-of instant (macros/as_of.sql). The subscriptions table is
+-- current state: an end or a cancellation request dated after the as-of instant had not
+-- happened yet, so a subscription ended since was still live then.
+subscriptions_at_as_of as (
+    select
+        subscription_id,
+        case
+            when status = 'canceled' and not {{ is_known_at_as_of('ended_at') }} then 'active'
+            else status
+        end as status,
+        is_canceled_at_period_end
+        and {{ is_known_at_as_of('canceled_at') }} as is_canceled_at_period_end,
+        {{ known_at_as_of('ended_at') }} as ended_at
+    from subscriptions
+),
+
 -- An active or past-due subscription keeps its last MRR up to the as-of month while its next
 -- invoice is not issued yet: no false churn at the edge of the data.
 carried_forward as (
@@ -166,15 +182,16 @@ carried_forward as (
         ranked.valid_to,
         coalesce(
             ranked.recency_rank = 1
-            and subscriptions.status in {{ word_list_literal('mrr_carry_forward_statuses') }}
-            and not subscriptions.is_canceled_at_period_end
-            and subscriptions.ended_at is null
+            and subscriptions_at_as_of.status
+            in {{ word_list_literal('mrr_carry_forward_statuses') }}
+            and not subscriptions_at_as_of.is_canceled_at_period_end
+            and subscriptions_at_as_of.ended_at is null
             and ranked.valid_to < cast(reporting_period.month_after_as_of_month as timestamp),
             false
         ) as is_carried_forward
     from ranked
-    inner join subscriptions
-        on ranked.subscription_id = subscriptions.subscription_id
+    inner join subscriptions_at_as_of
+        on ranked.subscription_id = subscriptions_at_as_of.subscription_id
     cross join reporting_period
 ),
 
