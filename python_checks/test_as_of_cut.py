@@ -73,6 +73,13 @@ def stage_orders() -> dict[str, int]:
         return {row["deal_stage"]: int(row["stage_order"]) for row in csv.DictReader(handle)}
 
 
+def first_open_stage() -> str:
+    """Where a deal stood before its first recorded stage entry: the pipeline's first open stage."""
+    with (REPO / "seeds" / "deal_stages.csv").open(newline="") as handle:
+        open_stages = [row for row in csv.DictReader(handle) if row["is_closed"] == "false"]
+    return min(open_stages, key=lambda row: int(row["stage_order"]))["deal_stage"]
+
+
 def cut_billing(raw_dir: Path) -> None:
     """Billing as it stood at the end of AS_OF: later customers, subscriptions, invoices (with
     their lines) and refunds do not exist yet; a subscription that ended later was live (a
@@ -144,8 +151,8 @@ def cut_crm_and_finance(raw_dir: Path) -> None:
         if is_after_cutoff(deal["created_at"]):
             continue
         if is_after_cutoff(deal["closed_at"]) or deal["deal_id"] in moved_later:
-            if deal["deal_id"] in last_known_stage:
-                deal["deal_stage"] = last_known_stage[deal["deal_id"]][2]
+            known = last_known_stage.get(deal["deal_id"])
+            deal["deal_stage"] = known[2] if known else first_open_stage()
             if is_after_cutoff(deal["closed_at"]):
                 deal["closed_at"] = ""
         kept.append(deal)

@@ -35,7 +35,8 @@
     ) }}
 {%- endmacro %}
 
-{#- A timestamp plus a whole number of minutes, keeping fractions of a second. -#}
+{#- A timestamp plus a whole number of minutes, keeping fractions of a second on every engine
+    (staging's offsets, the funnel's conversion window). -#}
 {% macro add_minutes(minutes, timestamp) -%}
     {{ return(adapter.dispatch('add_minutes', 'revops_warehouse')(minutes, timestamp)) }}
 {%- endmacro %}

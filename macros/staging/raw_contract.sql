@@ -96,10 +96,11 @@
 {%- endmacro %}
 
 {#- Whether this invocation reads raw data (so checks and column look-ups may query the
-    warehouse): not `dbt compile`, `docs generate` or `parse`, which may run without a connection
-    (make compile-adapters). -#}
+    warehouse): the commands that run models or queries (`retry` re-runs a build, `show` runs a
+    model's query); not `dbt compile`, `docs generate` or `parse`, which may run without a
+    connection (make compile-adapters). -#}
 {% macro reads_raw_data() -%}
-    {{ return(execute and flags.WHICH in ['run', 'build', 'test']) }}
+    {{ return(execute and flags.WHICH in ['run', 'build', 'test', 'retry', 'show']) }}
 {%- endmacro %}
 
 {#- A raw table as the base models read it: the source, with each optional contract column it

@@ -48,6 +48,22 @@ stages_at_as_of as (
         on known_stage_entries.deal_stage = deal_stages.deal_stage
 ),
 
+-- A deal that moved or closed after the as-of instant with no earlier stage entry was, at the
+-- as-of instant, still in some open stage: the pipeline's first.
+open_stages as (
+    select
+        deal_stage,
+        row_number() over (order by stage_order) as stage_rank
+    from deal_stages
+    where not is_closed
+),
+
+first_open_stage as (
+    select deal_stage
+    from open_stages
+    where stage_rank = 1
+),
+
 deals_moved_after_as_of as (
     select distinct deal_id
     from deal_stage_history
@@ -61,12 +77,12 @@ deals_at_as_of as (
         deals.owner_id,
         deals.pipeline,
         -- A deal that moved or closed after the as-of instant is at the stage it had entered
-        -- by then (its current stage when the history has no earlier entry).
+        -- by then.
         case
             when
                 deals_moved_after_as_of.deal_id is not null
                 or not {{ is_known_at_as_of('deals.closed_at') }}
-                then coalesce(stages_at_as_of.deal_stage, deals.deal_stage)
+                then coalesce(stages_at_as_of.deal_stage, first_open_stage.deal_stage)
             else deals.deal_stage
         end as deal_stage,
         deals.amount,
@@ -78,6 +94,7 @@ deals_at_as_of as (
         on deals.deal_id = deals_moved_after_as_of.deal_id
     left join stages_at_as_of
         on deals.deal_id = stages_at_as_of.deal_id and stages_at_as_of.recency_rank = 1
+    cross join first_open_stage
     where not deals.is_deleted and {{ is_known_at_as_of('deals.created_at') }}
 ),
 

@@ -116,8 +116,9 @@ contact_pairs as (
         case
             when
                 furthest_stage_order >= to_order
-                and converted_at <= {{ dbt.dateadd(
-                    'day', funnel_conversion_window_days(), 'entered_at'
+                -- In minutes, so that no engine drops fractions of a second at the boundary.
+                and converted_at <= {{ add_minutes(
+                    funnel_conversion_window_days() ~ ' * 1440', 'entered_at'
                 ) }}
                 then 1
             else 0
