@@ -91,7 +91,14 @@ contact_progress as (
         count(*) as stages_recorded,
         min(stage_at) as first_stage_at,
         max(case when stage_at < latest_earlier_stage_at then 1 else 0 end)
-            as has_out_of_order_stages
+            as has_out_of_order_stages,
+        -- When the contact first stood at each stage or beyond: the earliest timestamp of that
+        -- stage or a later one (a skipped stage is passed when a later one is reached).
+        min(case when stage_order >= 1 then stage_at end) as reached_lead_at,
+        min(case when stage_order >= 2 then stage_at end) as reached_mql_at,
+        min(case when stage_order >= 3 then stage_at end) as reached_sql_at,
+        min(case when stage_order >= 4 then stage_at end) as reached_opportunity_at,
+        min(case when stage_order >= 5 then stage_at end) as reached_customer_at
     from ordered_events
     group by contact_id
 ),
@@ -120,7 +127,12 @@ final as (
         coalesce(contact_progress.furthest_stage_order, 0) >= 5 as has_reached_customer,
         coalesce(contact_progress.stages_recorded, 0)
         < coalesce(contact_progress.furthest_stage_order, 0) as has_skipped_stages,
-        coalesce(contact_progress.has_out_of_order_stages, 0) = 1 as has_out_of_order_stages
+        coalesce(contact_progress.has_out_of_order_stages, 0) = 1 as has_out_of_order_stages,
+        contact_progress.reached_lead_at,
+        contact_progress.reached_mql_at,
+        contact_progress.reached_sql_at,
+        contact_progress.reached_opportunity_at,
+        contact_progress.reached_customer_at
     from live_contacts
     left join contact_progress
         on live_contacts.contact_id = contact_progress.contact_id

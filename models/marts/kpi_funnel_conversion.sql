@@ -48,34 +48,6 @@ cohort_contacts as (
     where funnel_stages.cohort_month <= reporting_period.as_of_month
 ),
 
-stage_events as (
-    {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
-        select
-            contact_id,
-            {{ loop.index }} as stage_order,
-            {{ stage }}_at as stage_at
-        from cohort_contacts
-        where {{ stage }}_at is not null
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
-),
-
--- When each contact first stood at a stage or beyond (a skipped stage is passed when a later one
--- is reached): the earliest timestamp of that stage or any later one.
-stage_reached as (
-    select
-        contact_id,
-        min(case when stage_order >= 1 then stage_at end) as reached_lead_at,
-        min(case when stage_order >= 2 then stage_at end) as reached_mql_at,
-        min(case when stage_order >= 3 then stage_at end) as reached_sql_at,
-        min(case when stage_order >= 4 then stage_at end) as reached_opportunity_at,
-        min(case when stage_order >= 5 then stage_at end) as reached_customer_at
-    from stage_events
-    group by contact_id
-),
-
 contact_stage_times as (
     select
         cohort_contacts.contact_id,
@@ -88,18 +60,16 @@ contact_stage_times as (
         stage_pairs.to_order,
         case stage_pairs.from_order
             {%- for stage in ['lead', 'mql', 'sql', 'opportunity'] %}
-                when {{ loop.index }} then stage_reached.reached_{{ stage }}_at
+                when {{ loop.index }} then cohort_contacts.reached_{{ stage }}_at
             {%- endfor %}
         end as entered_at,
         case stage_pairs.to_order
             {%- for stage in ['mql', 'sql', 'opportunity', 'customer'] %}
-                when {{ loop.index + 1 }} then stage_reached.reached_{{ stage }}_at
+                when {{ loop.index + 1 }} then cohort_contacts.reached_{{ stage }}_at
             {%- endfor %}
         end as converted_at
     from cohort_contacts
     cross join stage_pairs
-    left join stage_reached
-        on cohort_contacts.contact_id = stage_reached.contact_id
 ),
 
 -- A contact entered a stage when it reached it or any later one; it converted when it also
