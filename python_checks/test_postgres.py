@@ -121,7 +121,9 @@ def pg_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """The demo data loaded into raw_* schemas, then `dbt build` on Postgres."""
+    """The demo data loaded into raw_* schemas, then `dbt build --full-refresh` on Postgres: the
+    server (and its database) outlives a test run, so an incremental model left by an earlier
+    checkout must not be extended, nor fail on a column this checkout added."""
     from scripts.load_raw_to_postgres import load_raw_dir
 
     connection = connect(pg_env)
@@ -134,7 +136,7 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     workdir = tmp_path_factory.mktemp("postgres_build")
     dbt_vars = {"raw_loaded_at_column": "_loaded_at", "bi_reader_role": pg_env["POSTGRES_BI_USER"]}
     run = run_dbt(
-        ["build", "--vars", json.dumps(dbt_vars)],
+        ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)],
         workdir / "unused.duckdb",
         workdir / "target",
         extra_env={
