@@ -7,9 +7,10 @@
 
 {#- The as-of date as SQL: the validated var `as_of_date`, else the date of the latest invoice
     created in the billing data (billing is the spine of the revenue KPIs; a slower source must
-    not drag them back). -#}
-{% macro as_of_date_sql() -%}
-    {{ return(as_of_date_literal() or
+    not drag them back). A model that has already computed the latest invoice date passes that
+    expression instead of querying the invoices again. -#}
+{% macro as_of_date_sql(latest_invoice_date=none) -%}
+    {{ return(as_of_date_literal() or latest_invoice_date or
         '(select max(cast(created_at as date)) from ' ~ ref('stg_billing__invoices') ~ ')') }}
 {%- endmacro %}
 
@@ -33,23 +34,4 @@
     (a stage reached later had not been reached yet). -#}
 {% macro known_at_as_of(timestamp_column) -%}
     case when {{ is_known_at_as_of(timestamp_column) }} then {{ timestamp_column }} end
-{%- endmacro %}
-
-{#- Conversion within a window (var `funnel_conversion_window_days`, default 90, validated): a
-    contact converted when it reached the next stage within that many days of entering this one.
-    Young cohorts have not had the window yet; a cohort is mature once its last day lies the
-    window before `end_at` (the end of a month, or the as-of cutoff). -#}
-{% macro funnel_conversion_window_days() -%}
-    {{ return(integer_literal('funnel_conversion_window_days', 1, 3650)) }}
-{%- endmacro %}
-
-{% macro funnel_cohort_is_mature(cohort_month, end_at) -%}
-    (
-        {{ dbt.dateadd(
-            'day',
-            funnel_conversion_window_days(),
-            'cast(' ~ add_months(1, cohort_month) ~ ' as ' ~ api.Column.translate_type('timestamp') ~ ')'
-        ) }}
-        <= {{ end_at }}
-    )
 {%- endmacro %}

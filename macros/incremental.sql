@@ -62,7 +62,7 @@
     (
         coalesce(updated_at, created_at) >= {{ recompute_from }}
         or created_at >= {{ recompute_from }}
-        {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+        {%- for stage in funnel_stage_names() %}
             or became_{{ stage }}_at >= {{ recompute_from }}
         {%- endfor %}
     )

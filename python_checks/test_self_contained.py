@@ -134,7 +134,7 @@ def test_the_scan_catches_outside_references() -> None:
     """Each kind of defect is found, and the legitimate shapes next to them are not."""
     # Every planted name is assembled at run time, so that this file passes its own scan.
     md = ".m" + "d"
-    sibling = "../" + "shared/design/kpi_definitions" + md
+    sibling = "../" + "notes/kpi_definitions" + md
     planted = {
         "README.md": "\n".join(
             [

@@ -12,7 +12,7 @@ dated_facts as (
         contact_id as record_id,
         created_at as fact_at
     from {{ ref('int_contact_funnel_stages') }}
-    {%- for stage in ['lead', 'mql', 'sql', 'opportunity', 'customer'] %}
+    {%- for stage in funnel_stage_names() %}
         union all
         select
             'int_contact_funnel_stages' as model_name,

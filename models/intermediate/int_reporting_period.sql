@@ -28,7 +28,7 @@ previous_build as (
 
 as_of as (
     select
-        {{ as_of_date_sql() }} as as_of_date,
+        {{ as_of_date_sql('latest_invoice.latest_invoice_date') }} as as_of_date,
         latest_invoice.latest_invoice_date,
         previous_build.previous_as_of_date
     from latest_invoice

@@ -59,12 +59,12 @@ contact_stage_times as (
         stage_pairs.from_order,
         stage_pairs.to_order,
         case stage_pairs.from_order
-            {%- for stage in ['lead', 'mql', 'sql', 'opportunity'] %}
+            {%- for stage in funnel_stage_names()[:-1] %}
                 when {{ loop.index }} then cohort_contacts.reached_{{ stage }}_at
             {%- endfor %}
         end as entered_at,
         case stage_pairs.to_order
-            {%- for stage in ['mql', 'sql', 'opportunity', 'customer'] %}
+            {%- for stage in funnel_stage_names()[1:] %}
                 when {{ loop.index + 1 }} then cohort_contacts.reached_{{ stage }}_at
             {%- endfor %}
         end as converted_at
