@@ -79,3 +79,27 @@
     {%- endif -%}
     {{ return(number_literal(var_name, min_value, max_value)) }}
 {%- endmacro %}
+
+{#- The billing raw shape (var billing_source): `contract` or `fivetran_stripe`. -#}
+{% macro billing_source() -%}
+    {%- set value = var('billing_source') | string | trim -%}
+    {%- set allowed = ['contract', 'fivetran_stripe'] -%}
+    {%- if value not in allowed -%}
+        {{ exceptions.raise_compiler_error(
+            "var billing_source must be one of " ~ allowed | join(", ") ~ ", got: " ~ value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- Where a Stripe line's discount comes from (var stripe_line_discounts_from): `discount` or
+    `invoice_totals`. -#}
+{% macro stripe_line_discounts_from() -%}
+    {%- set value = var('stripe_line_discounts_from') | string | trim -%}
+    {%- set allowed = ['discount', 'invoice_totals'] -%}
+    {%- if value not in allowed -%}
+        {{ exceptions.raise_compiler_error(
+            "var stripe_line_discounts_from must be one of " ~ allowed | join(", ")
+            ~ ", got: " ~ value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

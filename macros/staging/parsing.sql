@@ -92,12 +92,12 @@
 {%- endmacro %}
 
 {#- The name of the first column whose raw value is present but does not parse as its kind,
-    else null. `columns` maps raw column name -> kind. -#}
+    else null. `columns` maps raw column name (may be qualified: `source.amount`) -> kind. -#}
 {% macro first_unparseable_column(columns) -%}
     case
     {%- for column, kind in columns.items() %}
         when {{ clean_text(column) }} is not null and {{ parse_as(column, kind) }} is null
-            then '{{ column }}'
+            then '{{ column.split('.') | last }}'
     {%- endfor %}
     end
 {%- endmacro %}

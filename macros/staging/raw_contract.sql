@@ -79,6 +79,93 @@
                 'optional': ['reason'],
             },
         },
+        'stripe': {
+            'customer': {
+                'required': ['id', 'currency', 'created', 'livemode', '_fivetran_synced'],
+                'optional': [
+                    'email', 'name', 'address_country', 'metadata', 'is_deleted',
+                    '_fivetran_deleted',
+                ],
+            },
+            'product': {
+                'required': ['id', 'name', '_fivetran_synced'],
+                'optional': ['is_deleted', '_fivetran_deleted'],
+            },
+            'price': {
+                'required': [
+                    'id', 'product_id', 'currency', 'unit_amount', 'recurring_interval',
+                    'recurring_interval_count', 'active', 'livemode', '_fivetran_synced',
+                ],
+                'optional': ['nickname', 'is_deleted', '_fivetran_deleted'],
+            },
+            'plan': {
+                'required': [
+                    'id', 'product_id', 'currency', 'amount', 'interval', 'interval_count',
+                    'active', 'livemode', '_fivetran_synced',
+                ],
+                'optional': ['nickname', 'is_deleted', '_fivetran_deleted'],
+            },
+            'subscription_history': {
+                'required': [
+                    'id', 'customer_id', 'status', 'created', 'start_date', 'cancel_at_period_end',
+                    'canceled_at', 'ended_at', 'livemode', '_fivetran_active', '_fivetran_start',
+                    '_fivetran_synced',
+                ],
+                'optional': [
+                    'trial_start', 'trial_end', 'current_period_start', 'current_period_end',
+                    '_fivetran_deleted',
+                ],
+            },
+            'subscription': {
+                'required': [
+                    'id', 'customer_id', 'status', 'created', 'start_date', 'cancel_at_period_end',
+                    'canceled_at', 'ended_at', 'livemode', '_fivetran_synced',
+                ],
+                'optional': [
+                    'trial_start', 'trial_end', 'current_period_start', 'current_period_end',
+                    '_fivetran_deleted',
+                ],
+            },
+            'subscription_item': {
+                'required': ['id', 'subscription_id', '_fivetran_synced'],
+                'optional': ['current_period_start', 'current_period_end', '_fivetran_deleted'],
+            },
+            'invoice': {
+                'required': [
+                    'id', 'customer_id', 'subscription_id', 'status', 'currency', 'created',
+                    'period_start', 'period_end', 'subtotal', 'tax', 'total', 'amount_paid',
+                    'livemode', '_fivetran_synced',
+                ],
+                'optional': [
+                    'billing_reason', 'status_transitions_paid_at', 'is_deleted',
+                    '_fivetran_deleted',
+                ],
+            },
+            'invoice_line_item': {
+                'required': [
+                    'id', 'invoice_id', 'subscription_id', 'type', 'proration', 'quantity',
+                    'amount', 'period_start', 'period_end', '_fivetran_synced',
+                ],
+                'optional': [
+                    'price_id', 'plan_id', 'subscription_item_id', 'discountable', 'description',
+                    'livemode', '_fivetran_deleted',
+                ],
+            },
+            'discount': {
+                'required': ['id', 'type', 'type_id', 'amount', '_fivetran_synced'],
+                'optional': ['invoice_id', '_fivetran_deleted'],
+            },
+            'charge': {
+                'required': ['id', 'invoice_id', 'livemode', '_fivetran_synced'],
+                'optional': ['_fivetran_deleted'],
+            },
+            'refund': {
+                'required': [
+                    'id', 'charge_id', 'amount', 'currency', 'status', 'created', '_fivetran_synced',
+                ],
+                'optional': ['reason', '_fivetran_deleted'],
+            },
+        },
         'raw_finance': {
             'expenses': {
                 'required': [

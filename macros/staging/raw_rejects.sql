@@ -24,11 +24,19 @@
 {%- endmacro %}
 
 {% macro duckdb__quarantine_rejected_lines() -%}
-    {#- The raw table a base model reads (each reads exactly one; known once parsed). -#}
-    {%- if not execute or model.sources | length != 1 -%}
+    {#- The raw table a base model reads: through its source adapter (models/staging/<domain>/
+        <shape>/), which reads exactly one raw file. -#}
+    {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set source_name, table_name = model.sources[0] -%}
+    {%- set read_sources = [] -%}
+    {%- for node_id in model.depends_on.nodes if node_id.startswith('model.') -%}
+        {%- do read_sources.extend(graph.nodes[node_id].sources) -%}
+    {%- endfor -%}
+    {%- if read_sources | length != 1 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set source_name, table_name = read_sources[0] -%}
     {%- if 'store_rejects' not in (source(source_name, table_name).external or '') -%}
         {{ return('') }}
     {%- endif -%}

@@ -79,4 +79,14 @@
     end
     $revops$;
     {%- endfor %}
+    {#- JSON held as text (Stripe metadata), null when it is not valid JSON. -#}
+    create or replace function {{ schema }}.revops_try_json(value text)
+    returns json
+    language plpgsql stable parallel safe as $revops$
+    begin
+        return cast(value as json);
+    exception when others then
+        return null;
+    end
+    $revops$;
 {%- endmacro %}

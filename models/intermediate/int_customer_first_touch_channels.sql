@@ -1,11 +1,11 @@
 -- The first-touch channel of each billing customer: the lead source of the earliest-created
 -- contact of its CRM company. Deleted contacts do not count (they are out of every KPI), nor do
--- contacts created after the as-of instant (macros/as_of.sql); `unknown` without a CRM link,
--- without a contact, or without a source.
+-- contacts created after the as-of instant (macros/as_of.sql); `unknown` without a CRM link
+-- (int_customer_crm_links), without a contact, or without a source.
 with
 
 customers as (
-    select * from {{ ref('stg_billing__customers') }}
+    select * from {{ ref('int_customer_crm_links') }}
 ),
 
 contacts as (

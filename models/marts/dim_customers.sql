@@ -4,6 +4,10 @@ customers as (
     select * from {{ ref('stg_billing__customers') }}
 ),
 
+crm_links as (
+    select * from {{ ref('int_customer_crm_links') }}
+),
+
 first_touch as (
     select * from {{ ref('int_customer_first_touch_channels') }}
 ),
@@ -55,7 +59,7 @@ latest_plans as (
 final as (
     select
         customers.customer_id,
-        customers.crm_company_id,
+        crm_links.crm_company_id,
         customers.country_code,
         customers.currency,
         latest_plans.product_name as current_plan,
@@ -67,6 +71,8 @@ final as (
         customers.created_at,
         customers.is_deleted
     from customers
+    left join crm_links
+        on customers.customer_id = crm_links.customer_id
     left join first_touch
         on customers.customer_id = first_touch.customer_id
     left join billed_revenue

@@ -463,10 +463,33 @@ def _contact_order(contact: Row) -> tuple[bool, datetime, str]:
     return (created is None, created or datetime.min, contact["contact_id"])
 
 
+def crm_company_links(staged: StagedRaw) -> dict[str, str]:
+    """customer_id -> CRM company (docs/decisions.md, D29): the billing system's
+    own crm_company_id; else the one non-deleted staged company whose domain
+    (lower case) is the e-mail's domain. A domain shared by two companies links
+    nobody."""
+    by_domain: dict[str, list[str]] = {}
+    for company in staged.tables["companies"]:
+        if company["is_deleted"] or not company["domain"]:
+            continue
+        by_domain.setdefault(company["domain"].lower(), []).append(company["company_id"])
+    links = {}
+    for customer in staged.tables["customers"]:
+        if customer["crm_company_id"]:
+            links[customer["customer_id"]] = customer["crm_company_id"]
+            continue
+        email = customer["email"] or ""
+        candidates = by_domain.get(email.rpartition("@")[2].lower(), []) if "@" in email else []
+        if len(candidates) == 1:
+            links[customer["customer_id"]] = candidates[0]
+    return links
+
+
 def first_touch_channels(staged: StagedRaw, channels: frozenset[str]) -> dict[str, str]:
     """customer_id -> channel of the earliest-created live staged contact
-    whose company_id = the customer's crm_company_id; ``unknown`` without a
-    link, a contact or a source. Every staged billing customer."""
+    whose company_id = the customer's CRM company (crm_company_links);
+    ``unknown`` without a link, a contact or a source. Every staged billing
+    customer."""
     first_contact: dict[str, Row] = {}
     for contact in live_contacts(staged):
         company = contact["company_id"]
@@ -475,11 +498,11 @@ def first_touch_channels(staged: StagedRaw, channels: frozenset[str]) -> dict[st
         best = first_contact.get(company)
         if best is None or _contact_order(contact) < _contact_order(best):
             first_contact[company] = contact
+    links = crm_company_links(staged)
     result = {}
     for customer in staged.tables["customers"]:
-        contact = (
-            first_contact.get(customer["crm_company_id"]) if customer["crm_company_id"] else None
-        )
+        company_id = links.get(customer["customer_id"])
+        contact = first_contact.get(company_id) if company_id else None
         result[customer["customer_id"]] = (
             UNKNOWN
             if contact is None

@@ -10,6 +10,7 @@ staged as (
         email,
         customer_name,
         crm_company_id,
+        email_domain,
         country_code,
         currency,
         created_at,
