@@ -4,7 +4,7 @@ Usage::
 
     python -m generator.raw_data --out data/demo --seed 42
         [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
-        [--workers N] [--quiet]
+        [--workers N] [--shapes contract,fivetran_stripe] [--quiet]
 
 Writes the layout of the raw contract (docs/raw_contract.md)::
 
@@ -14,6 +14,25 @@ Writes the layout of the raw contract (docs/raw_contract.md)::
 
 (``.parquet`` with ``--format parquet``: every column text, empty values null, row groups
 of about 100,000 rows written as the run goes.)
+
+``--shapes`` (a comma list, default ``contract``) chooses the shapes written:
+
+- ``contract``: the files above;
+- ``fivetran_stripe``: the same billing data as the tables Fivetran's Stripe connector lands,
+  written after the contract files, from them (generator/fivetran_stripe.py)::
+
+    <out>/stripe/{customer,product,price,plan,subscription_history,subscription,
+                  subscription_item,invoice,invoice_line_item,discount,coupon,charge,refund}.csv
+
+  Every contract billing row, broken rows and duplicate loads included, is one row of its
+  Stripe table; discounts, coupons, charges, products and subscription items are derived;
+  about half the customers whose e-mail domain names their CRM company unambiguously carry
+  no crm_company_id in their metadata (the warehouse links them by domain). Three broken
+  rows exist in this shape only (fivetran_stripe.STRIPE_BAD_ROWS): discount di_99999999 of
+  the missing line il_99999999; charge ch_9999901 without invoice, refunded by re_999905;
+  subscription_item si_999999_1 of the missing subscription sub_999999. Without
+  ``contract`` in the list, the contract files are generated in a temporary directory and
+  only ``<out>/stripe/`` is kept. ``make demo-data`` writes both shapes.
 
 Determinism: all randomness comes from ``random.Random`` streams seeded with ``--seed``
 (one for the story, one for the raw formatting noise); no clock, no hash ordering,
@@ -94,8 +113,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -106,11 +126,15 @@ from generator.blocks import BlockResult, generate_blocks, plan_blocks
 from generator.catalogue import write_owners
 from generator.common import FastRandom, IdSequence, RawFormatter, Sink
 from generator.finance import write_expenses
+from generator.fivetran_stripe import convert as convert_to_stripe
 from generator.progress import Progress
 from generator.story import Story, company_count
 from generator.world import Config, World, build_world, check_id_counts
 
-__all__ = ["Config", "Result", "generate", "main", "parse_args"]
+__all__ = ["SHAPES", "Config", "Result", "generate", "generate_shapes", "main", "parse_args"]
+
+# The shapes --shapes can write, in the order they are written.
+SHAPES: tuple[str, ...] = ("contract", "fivetran_stripe")
 
 
 @dataclass
@@ -256,11 +280,54 @@ def _generate_blocks(
     return counts, examples
 
 
+def generate_shapes(
+    config: Config,
+    shapes: tuple[str, ...] = ("contract",),
+    *,
+    workers: int = 1,
+    show_progress: bool | None = False,
+) -> Result:
+    """``generate``, then the other shapes from its files (see --shapes). Without
+    ``contract``, the contract files go to a temporary directory, removed afterwards."""
+    began = time.perf_counter()
+    if "contract" in shapes:
+        result = generate(config, workers=workers, show_progress=show_progress)
+        contract_dir = config.out
+        counts = dict(result.counts)
+        if "fivetran_stripe" in shapes:
+            counts.update(_stripe(contract_dir, config, result.examples))
+        return Result(counts, result.examples, time.perf_counter() - began)
+    with tempfile.TemporaryDirectory(prefix="raw-contract-") as scratch:
+        contract = replace(config, out=Path(scratch))
+        result = generate(contract, workers=workers, show_progress=show_progress)
+        counts = _stripe(contract.out, config, result.examples)
+    return Result(counts, result.examples, time.perf_counter() - began)
+
+
+def _stripe(contract_dir: Path, config: Config, examples: dict[str, str]) -> dict[str, int]:
+    stripe = convert_to_stripe(contract_dir, config.out, config.file_format)
+    examples["stripe e-mail fallback"] = (
+        f"{stripe.fallbacks} of {stripe.customers} customer rows left to the e-mail domain"
+    )
+    return stripe.counts
+
+
+def parse_shapes(text: str) -> tuple[str, ...]:
+    """`contract,fivetran_stripe` -> the known shapes named, in SHAPES order."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SHAPES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown shape(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(SHAPES)}"
+        )
+    return tuple(shape for shape in SHAPES if shape in names)
+
+
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int]:
+def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int, tuple[str, ...]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("data/demo"))
     parser.add_argument("--seed", type=int, default=42)
@@ -275,15 +342,25 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int]:
         help=f"processes for runs of more than {block_plan.BLOCK_COMPANIES:,} companies "
         "(about 5,800 customers); the output does not depend on it",
     )
+    parser.add_argument(
+        "--shapes",
+        type=parse_shapes,
+        default=("contract",),
+        help="comma list of the shapes to write: contract (the raw contract's files), "
+        "fivetran_stripe (<out>/stripe/: the billing data as Fivetran's Stripe connector "
+        "lands it); default contract",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing (no progress bar)")
     args = parser.parse_args(argv)
     config = Config(args.out, args.seed, args.customers, args.start, args.months, args.file_format)
-    return config, args.quiet, max(1, args.workers)
+    return config, args.quiet, max(1, args.workers), args.shapes
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, quiet, workers = parse_args(argv)
-    result = generate(config, workers=workers, show_progress=False if quiet else None)
+    config, quiet, workers, shapes = parse_args(argv)
+    result = generate_shapes(
+        config, shapes, workers=workers, show_progress=False if quiet else None
+    )
     if not quiet:
         for table, count in result.counts.items():
             print(f"{table:32s} {count:8d} rows")
