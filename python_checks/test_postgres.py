@@ -131,7 +131,7 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         loaded = load_raw_dir(connection, DEMO_RAW_DIR)
     finally:
         connection.close()
-    assert {table.schema for table in loaded} == {"raw_crm", "raw_billing", "raw_finance"}
+    assert {table.schema for table in loaded} == {"raw_crm", "raw_billing", "raw_finance", "stripe"}
 
     workdir = tmp_path_factory.mktemp("postgres_build")
     dbt_vars = {"raw_loaded_at_column": "_loaded_at", "bi_reader_role": pg_env["POSTGRES_BI_USER"]}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("crm", "billing", "finance")
+# Raw shapes an EL tool lands, each loaded into the schema of its name, as the tool's default.
+CONNECTOR_SOURCES = ("stripe",)
 LOADED_AT_COLUMN = "_loaded_at"
 
 
@@ -35,10 +37,15 @@ def csv_header(path: Path) -> list[str]:
 
 
 def raw_csv_files(raw_dir: Path, schema_prefix: str = "raw_") -> list[tuple[str, Path]]:
-    """(schema, file) of every `<source>/*.csv` of `raw_dir`, in load order."""
+    """(schema, file) of every `<source>/*.csv` of `raw_dir`, in load order: the contract's
+    sources into `<schema_prefix><source>`, a connector's (`stripe/`) into `<connector>`."""
     files = [
         (f"{schema_prefix}{source}", path)
         for source in SOURCES
+        for path in sorted((raw_dir / source).glob("*.csv"))
+    ] + [
+        (source, path)
+        for source in CONNECTOR_SOURCES
         for path in sorted((raw_dir / source).glob("*.csv"))
     ]
     if not files:

@@ -3,10 +3,15 @@
     quarantined rows (in the source's quarantine model, for this table) + expected removals
     (superseded duplicates, test-mode rows and rows deleted in the source system, as the base
     model records them). The raw rows are counted through the source adapter of the domain's
-    shape (macros/staging/staging_skeleton.sql), which maps each raw row of its table to one row.
+    shape (macros/staging/staging_skeleton.sql), which maps each raw row of its table to one row;
+    `raw_relation` names another relation to count instead.
     Returns one row with every count when the identity does not hold. -#}
-{% test raw_rows_reconcile(model, domain, base_model, quarantine_model, source_table) %}
-    {%- set raw_relation = canonical_adapter(domain, source_table) %}
+{% test raw_rows_reconcile(
+    model, base_model, quarantine_model, source_table, domain=none, raw_relation=none
+) %}
+    {%- if raw_relation is none %}
+        {%- set raw_relation = canonical_adapter(domain, source_table) %}
+    {%- endif %}
 
     with
 
