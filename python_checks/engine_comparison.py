@@ -8,6 +8,7 @@ above 1), text, dates and the rest exactly.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from decimal import Decimal
@@ -87,3 +88,15 @@ def duckdb_mart(warehouse: Path, mart: str) -> tuple[list[str], list[Row]]:
         cursor = connection.execute(f'select * from marts."{mart}"')
         columns = [description[0] for description in cursor.description]
         return columns, [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def warehouse_mart_differences(left: Path, right: Path, label: str) -> list[str]:
+    """Every difference between the marts of two DuckDB builds, the marts and keys read from the
+    manifest in `target/` beside the right-hand warehouse file."""
+    manifest = json.loads((right.parent / "target" / "manifest.json").read_text())
+    differences: list[str] = []
+    for mart, key in sorted(mart_keys(manifest).items()):
+        left_rows = duckdb_mart(left, mart)[1]
+        right_rows = duckdb_mart(right, mart)[1]
+        differences += mart_differences(left_rows, right_rows, mart, key, label)
+    return differences

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from python_checks.dbt_runner import REPO, DbtRun, query, run_dbt
-from python_checks.engine_comparison import Row, mart_differences, mart_keys
-from python_checks.marts_comparison import warehouse_rows
+from python_checks.engine_comparison import warehouse_mart_differences
 
 DEMO = REPO / "data" / "demo"
 AS_OF = "2026-09-16"
@@ -186,17 +185,6 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: root / name / "warehouse.duckdb" for name in ("fresh", "cut", "var")}
 
 
-def all_mart_differences(left: Path, right: Path) -> list[str]:
-    manifest = json.loads((right.parent / "target" / "manifest.json").read_text())
-    differences: list[str] = []
-    for mart, key in sorted(mart_keys(manifest).items()):
-        rows: list[list[Row]] = [
-            warehouse_rows(db, f"select * from marts.{mart}") for db in (left, right)
-        ]
-        differences += mart_differences(rows[0], rows[1], mart, key, "the cut set")
-    return differences
-
-
 def test_the_fresh_set_runs_past_billing(builds: dict[str, Path]) -> None:
     """The premise: CRM and finance run past the as-of date, which is the last invoice's."""
     positions = dict(
@@ -217,12 +205,12 @@ def test_the_fresh_set_runs_past_billing(builds: dict[str, Path]) -> None:
 def test_fresher_crm_and_finance_give_the_marts_of_the_cut_set(
     builds: dict[str, Path],
 ) -> None:
-    differences = all_mart_differences(builds["fresh"], builds["cut"])
+    differences = warehouse_mart_differences(builds["fresh"], builds["cut"], "the cut set")
     assert not differences, "\n".join(differences[:40])
 
 
 def test_an_as_of_date_in_the_past_gives_the_marts_of_the_cut_set(
     builds: dict[str, Path],
 ) -> None:
-    differences = all_mart_differences(builds["var"], builds["cut"])
+    differences = warehouse_mart_differences(builds["var"], builds["cut"], "the cut set")
     assert not differences, "\n".join(differences[:40])

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from python_checks.dbt_runner import REPO, DbtRun, query, run_dbt
-from python_checks.engine_comparison import Row, mart_differences, mart_keys
-from python_checks.marts_comparison import warehouse_rows
+from python_checks.engine_comparison import warehouse_mart_differences
 
 DEMO = REPO / "data" / "demo"
 STRIPE = {"billing_source": "fivetran_stripe"}
@@ -44,31 +43,24 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: root / name / "warehouse.duckdb" for name in names}
 
 
-def all_mart_differences(left: Path, right: Path) -> list[str]:
-    manifest = json.loads((right.parent / "target" / "manifest.json").read_text())
-    differences: list[str] = []
-    for mart, key in sorted(mart_keys(manifest).items()):
-        rows: list[list[Row]] = [
-            warehouse_rows(db, f"select * from marts.{mart}") for db in (left, right)
-        ]
-        differences += mart_differences(rows[0], rows[1], mart, key, "the Stripe shape")
-    return differences
-
-
 def csv_rows(table: str) -> int:
     with (DEMO / "stripe" / f"{table}.csv").open(newline="") as handle:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
 def test_the_stripe_shape_gives_the_contract_marts(builds: dict[str, Path]) -> None:
-    differences = all_mart_differences(builds["contract"], builds["stripe"])
+    differences = warehouse_mart_differences(
+        builds["contract"], builds["stripe"], "the Stripe shape"
+    )
     assert not differences, "\n".join(differences[:40])
 
 
 def test_the_legacy_plan_and_current_state_tables_give_the_same_marts(
     builds: dict[str, Path],
 ) -> None:
-    differences = all_mart_differences(builds["contract"], builds["stripe_legacy"])
+    differences = warehouse_mart_differences(
+        builds["contract"], builds["stripe_legacy"], "the Stripe shape"
+    )
     assert not differences, "\n".join(differences[:40])
 
 

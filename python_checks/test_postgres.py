@@ -133,14 +133,23 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         connection.close()
     assert {table.schema for table in loaded} == {"raw_crm", "raw_billing", "raw_finance", "stripe"}
 
-    workdir = tmp_path_factory.mktemp("postgres_build")
-    dbt_vars = {"raw_loaded_at_column": "_loaded_at", "bi_reader_role": pg_env["POSTGRES_BI_USER"]}
+    return build_on_postgres(pg_env, tmp_path_factory.mktemp("postgres_build"), {})
+
+
+def build_on_postgres(env: dict[str, str], workdir: Path, dbt_vars: dict[str, Any]) -> DbtRun:
+    """`dbt build --full-refresh` of the raw tables loaded as an EL tool would (`_loaded_at`
+    orders the loads), every test included; fails the test with dbt's errors."""
+    dbt_vars = {
+        "raw_loaded_at_column": "_loaded_at",
+        "bi_reader_role": env["POSTGRES_BI_USER"],
+        **dbt_vars,
+    }
     run = run_dbt(
         ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)],
         workdir / "unused.duckdb",
         workdir / "target",
         extra_env={
-            **pg_env,
+            **env,
             "DBT_TARGET": "postgres",
             "DBT_PROFILES_DIR": str(postgres_profiles_dir(workdir / "profiles")),
         },

@@ -20,9 +20,9 @@ import pytest
 
 from python_checks import engine_comparison
 from python_checks.conftest import DEMO_RAW_DIR
-from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+from python_checks.dbt_runner import REPO, DbtRun
 from python_checks.engine_comparison import duckdb_mart, mart_differences
-from python_checks.test_postgres import connect, pg_env, pg_rows, postgres_profiles_dir
+from python_checks.test_postgres import build_on_postgres, connect, pg_env, pg_rows
 
 __all__ = ["pg_env"]
 
@@ -57,25 +57,11 @@ def stripe_build(stripe_env: dict[str, str], tmp_path_factory: pytest.TempPathFa
         connection.close()
     assert "stripe" in {table.schema for table in loaded}
 
-    workdir = tmp_path_factory.mktemp("postgres_stripe_build")
-    dbt_vars = {
-        "billing_source": "fivetran_stripe",
-        "raw_loaded_at_column": "_loaded_at",
-        "bi_reader_role": stripe_env["POSTGRES_BI_USER"],
-    }
-    run = run_dbt(
-        ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)],
-        workdir / "unused.duckdb",
-        workdir / "target",
-        extra_env={
-            **stripe_env,
-            "DBT_TARGET": "postgres",
-            "DBT_PROFILES_DIR": str(postgres_profiles_dir(workdir / "profiles")),
-        },
+    return build_on_postgres(
+        stripe_env,
+        tmp_path_factory.mktemp("postgres_stripe_build"),
+        {"billing_source": "fivetran_stripe"},
     )
-    failures = [line for line in run.output.splitlines() if "Error" in line or "ERROR" in line]
-    assert run.returncode == 0, "\n".join(failures[:40]) + "\n" + run.output[-4000:]
-    return run
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ as Fivetran lands it, the tables `stripe.<file>`): every column `text` (staging 
 each one), plus `_loaded_at`, a load timestamp that increases with the file's row order (the
 load's start plus the row's position in microseconds), so that the project's
 `raw_loaded_at_column: _loaded_at` orders duplicate rows exactly as the files do. Each table is
-replaced in one transaction (readers see the previous load until it commits), with COPY.
+replaced in one transaction (readers see the previous load until it commits), with COPY; a table
+whose columns are unchanged keeps its identity (views on it stay), another is created anew.
 
     python -m scripts.load_raw_to_postgres [--raw-dir data/demo]
 
@@ -73,19 +74,29 @@ def load_table(connection: Connection, schema: str, path: Path, loaded_at: datet
                 .as_string(cursor),
                 handle,
             )
-        cursor.execute(sql.SQL("drop table if exists {}").format(target))
+        # Same columns as the loaded table: its rows are replaced in place, so the views staging
+        # keeps on it (the source adapters) stay. Other columns: the table is created anew.
         cursor.execute(
-            sql.SQL(
-                "create table {target} as select {columns}, "
-                "{loaded_at} + raw_load_position * interval '1 microsecond' as {loaded_at_column} "
-                "from raw_load order by raw_load_position"
-            ).format(
-                target=target,
-                columns=column_list,
-                loaded_at=sql.Literal(loaded_at),
-                loaded_at_column=sql.Identifier(LOADED_AT_COLUMN),
-            )
+            "select column_name from information_schema.columns"
+            " where table_schema = %s and table_name = %s order by ordinal_position",
+            (schema, table),
         )
+        existing = [row[0] for row in cursor.fetchall()]
+        select_rows = sql.SQL(
+            "select {columns}, "
+            "{loaded_at} + raw_load_position * interval '1 microsecond' as {loaded_at_column} "
+            "from raw_load order by raw_load_position"
+        ).format(
+            columns=column_list,
+            loaded_at=sql.Literal(loaded_at),
+            loaded_at_column=sql.Identifier(LOADED_AT_COLUMN),
+        )
+        if existing == [*columns, LOADED_AT_COLUMN]:
+            cursor.execute(sql.SQL("delete from {}").format(target))
+            cursor.execute(sql.SQL("insert into {} ").format(target) + select_rows)
+        else:
+            cursor.execute(sql.SQL("drop table if exists {} cascade").format(target))
+            cursor.execute(sql.SQL("create table {} as ").format(target) + select_rows)
         rows = cursor.rowcount
     return LoadedTable(schema, table, rows)
 
