@@ -2,7 +2,7 @@
 -- own link wins (the contract's crm_company_id, Stripe's customer metadata); without one, the
 -- customer's e-mail domain links it to the one live CRM company with that web domain (var
 -- crm_link_email_domain_fallback). Two live companies on one domain link nobody: a guess between
--- them would put revenue on the wrong account.
+-- them would put revenue on the wrong account. Companies count as known at the as-of instant.
 with
 
 customers as (
@@ -18,7 +18,11 @@ unique_domains as (
         website_domain,
         min(company_id) as company_id
     from companies
-    where website_domain is not null and not is_deleted
+    where
+        website_domain is not null
+        and not is_deleted
+        -- A company created after the as-of instant is not known yet (macros/as_of.sql).
+        and {{ is_known_at_as_of('created_at') }}
     group by website_domain
     having count(*) = 1
 ),
