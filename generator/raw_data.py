@@ -4,7 +4,7 @@ Usage::
 
     python -m generator.raw_data --out data/demo --seed 42
         [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
-        [--workers N] [--shapes contract,fivetran_stripe] [--quiet]
+        [--workers N] [--shapes contract,fivetran_stripe,fivetran_hubspot] [--quiet]
 
 Writes the layout of the raw contract (docs/raw_contract.md)::
 
@@ -30,9 +30,25 @@ of about 100,000 rows written as the run goes.)
   no crm_company_id in their metadata (the warehouse links them by domain). Three broken
   rows exist in this shape only (fivetran_stripe.STRIPE_BAD_ROWS): discount di_99999999 of
   the missing line il_99999999; charge ch_9999901 without invoice, refunded by re_999905;
-  subscription_item si_999999_1 of the missing subscription sub_999999. Without
-  ``contract`` in the list, the contract files are generated in a temporary directory and
-  only ``<out>/stripe/`` is kept. ``make demo-data`` writes both shapes.
+  subscription_item si_999999_1 of the missing subscription sub_999999.
+- ``fivetran_hubspot``: the same CRM data as the tables Fivetran's HubSpot connector lands,
+  written after the contract files, from them (generator/fivetran_hubspot.py)::
+
+    <out>/hubspot/{contact,contact_property_history,company,owner,deal_pipeline,
+                   deal_pipeline_stage,deal,deal_company,deal_stage}.csv
+
+  Every contract CRM row, broken rows and duplicate loads included, is one row of its
+  HubSpot table; pipelines, pipeline stages and deal-company associations are derived. A
+  contact's stage dates are HubSpot's classic properties, its newer ``hs_v2`` ones (about
+  half each) or, for about 5 %, property history rows only; the lead source is HubSpot's
+  analytics source pair; an open deal's close date is its expected one (created + 30 days);
+  one live contact lists two merged ids. Three broken rows exist in this shape only
+  (fivetran_hubspot.HUBSPOT_BAD_ROWS): a deal_stage entry with the stage id 99999999 of no
+  pipeline; a deal_stage entry of the missing deal 5999904; deal 5999905 in the missing
+  pipeline 75009999.
+
+Without ``contract`` in the list, the contract files are generated in a temporary directory
+and only the converted shapes' folders are kept. ``make demo-data`` writes all three shapes.
 
 Determinism: all randomness comes from ``random.Random`` streams seeded with ``--seed``
 (one for the story, one for the raw formatting noise); no clock, no hash ordering,
@@ -126,6 +142,7 @@ from generator.blocks import BlockResult, generate_blocks, plan_blocks
 from generator.catalogue import write_owners
 from generator.common import FastRandom, IdSequence, RawFormatter, Sink
 from generator.finance import write_expenses
+from generator.fivetran_hubspot import convert as convert_to_hubspot
 from generator.fivetran_stripe import convert as convert_to_stripe
 from generator.progress import Progress
 from generator.story import Story, company_count
@@ -134,7 +151,7 @@ from generator.world import Config, World, build_world, check_id_counts
 __all__ = ["SHAPES", "Config", "Result", "generate", "generate_shapes", "main", "parse_args"]
 
 # The shapes --shapes can write, in the order they are written.
-SHAPES: tuple[str, ...] = ("contract", "fivetran_stripe")
+SHAPES: tuple[str, ...] = ("contract", "fivetran_stripe", "fivetran_hubspot")
 
 
 @dataclass
@@ -292,16 +309,26 @@ def generate_shapes(
     began = time.perf_counter()
     if "contract" in shapes:
         result = generate(config, workers=workers, show_progress=show_progress)
-        contract_dir = config.out
         counts = dict(result.counts)
-        if "fivetran_stripe" in shapes:
-            counts.update(_stripe(contract_dir, config, result.examples))
+        counts.update(_converted(shapes, config.out, config, result.examples))
         return Result(counts, result.examples, time.perf_counter() - began)
     with tempfile.TemporaryDirectory(prefix="raw-contract-") as scratch:
         contract = replace(config, out=Path(scratch))
         result = generate(contract, workers=workers, show_progress=show_progress)
-        counts = _stripe(contract.out, config, result.examples)
+        counts = _converted(shapes, contract.out, config, result.examples)
     return Result(counts, result.examples, time.perf_counter() - began)
+
+
+def _converted(
+    shapes: tuple[str, ...], contract_dir: Path, config: Config, examples: dict[str, str]
+) -> dict[str, int]:
+    """The converted shapes named in ``shapes``, in SHAPES order, from the contract files."""
+    counts: dict[str, int] = {}
+    if "fivetran_stripe" in shapes:
+        counts.update(_stripe(contract_dir, config, examples))
+    if "fivetran_hubspot" in shapes:
+        counts.update(_hubspot(contract_dir, config, examples))
+    return counts
 
 
 def _stripe(contract_dir: Path, config: Config, examples: dict[str, str]) -> dict[str, int]:
@@ -312,8 +339,15 @@ def _stripe(contract_dir: Path, config: Config, examples: dict[str, str]) -> dic
     return stripe.counts
 
 
+def _hubspot(contract_dir: Path, config: Config, examples: dict[str, str]) -> dict[str, int]:
+    hubspot = convert_to_hubspot(contract_dir, config.out, config.file_format)
+    examples["hubspot stage dates of contacts"] = hubspot.group_summary()
+    return hubspot.counts
+
+
 def parse_shapes(text: str) -> tuple[str, ...]:
-    """`contract,fivetran_stripe` -> the known shapes named, in SHAPES order."""
+    """`contract,fivetran_stripe,fivetran_hubspot` -> the known shapes named, in SHAPES
+    order."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in SHAPES]
     if unknown or not names:
@@ -348,7 +382,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int, tuple[
         default=("contract",),
         help="comma list of the shapes to write: contract (the raw contract's files), "
         "fivetran_stripe (<out>/stripe/: the billing data as Fivetran's Stripe connector "
-        "lands it); default contract",
+        "lands it), fivetran_hubspot (<out>/hubspot/: the CRM data as Fivetran's HubSpot "
+        "connector lands it); default contract",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing (no progress bar)")
     args = parser.parse_args(argv)
