@@ -64,9 +64,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses
-	# The Stripe source adapters are enabled only with billing_source: fivetran_stripe.
+	# The connector source adapters are enabled only with their shapes' vars.
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models/staging/billing/stripe \
-		--config .sqlfluff-fivetran-stripe
+		models/staging/crm/hubspot --config .sqlfluff-connectors
 
 dbt-test: $(STAMP)
 	rm -f $(TEST_DB)

@@ -103,3 +103,14 @@
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
+
+{#- The CRM raw shape (var crm_source): `contract` or `fivetran_hubspot`. -#}
+{% macro crm_source() -%}
+    {%- set value = var('crm_source') | string | trim -%}
+    {%- set allowed = ['contract', 'fivetran_hubspot'] -%}
+    {%- if value not in allowed -%}
+        {{ exceptions.raise_compiler_error(
+            "var crm_source must be one of " ~ allowed | join(", ") ~ ", got: " ~ value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

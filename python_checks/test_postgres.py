@@ -131,7 +131,13 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         loaded = load_raw_dir(connection, DEMO_RAW_DIR)
     finally:
         connection.close()
-    assert {table.schema for table in loaded} == {"raw_crm", "raw_billing", "raw_finance", "stripe"}
+    assert {table.schema for table in loaded} == {
+        "raw_crm",
+        "raw_billing",
+        "raw_finance",
+        "stripe",
+        "hubspot",
+    }
 
     return build_on_postgres(pg_env, tmp_path_factory.mktemp("postgres_build"), {})
 

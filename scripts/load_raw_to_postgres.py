@@ -1,8 +1,9 @@
 """Load a raw directory in the contract layout into PostgreSQL, the way an EL tool lands it.
 
 `<dir>/crm/*.csv`, `<dir>/billing/*.csv` and `<dir>/finance/*.csv` become the tables
-`raw_crm.<file>`, `raw_billing.<file>` and `raw_finance.<file>` (and `<dir>/stripe/*.csv`, Stripe
-as Fivetran lands it, the tables `stripe.<file>`): every column `text` (staging casts
+`raw_crm.<file>`, `raw_billing.<file>` and `raw_finance.<file>` (and `<dir>/stripe/*.csv` and
+`<dir>/hubspot/*.csv`, as Fivetran lands them, the tables `stripe.<file>`, `hubspot.<file>`): every
+column `text` (staging casts
 each one), plus `_loaded_at`, a load timestamp that increases with the file's row order (the
 load's start plus the row's position in microseconds), so that the project's
 `raw_loaded_at_column: _loaded_at` orders duplicate rows exactly as the files do. Each table is

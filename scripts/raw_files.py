@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("crm", "billing", "finance")
 # Raw shapes an EL tool lands, each loaded into the schema of its name, as the tool's default.
-CONNECTOR_SOURCES = ("stripe",)
+CONNECTOR_SOURCES = ("stripe", "hubspot")
 LOADED_AT_COLUMN = "_loaded_at"
 
 
@@ -38,7 +38,8 @@ def csv_header(path: Path) -> list[str]:
 
 def raw_csv_files(raw_dir: Path, schema_prefix: str = "raw_") -> list[tuple[str, Path]]:
     """(schema, file) of every `<source>/*.csv` of `raw_dir`, in load order: the contract's
-    sources into `<schema_prefix><source>`, a connector's (`stripe/`) into `<connector>`."""
+    sources into `<schema_prefix><source>`, a connector's (`stripe/`, `hubspot/`) into a schema of
+    its name."""
     files = [
         (f"{schema_prefix}{source}", path)
         for source in SOURCES

@@ -166,6 +166,75 @@
                 'optional': ['reason', '_fivetran_deleted'],
             },
         },
+        'hubspot': {
+            'contact': {
+                'required': ['id', 'property_createdate', '_fivetran_synced'],
+                'optional': [
+                    'property_email', 'property_firstname', 'property_lastname',
+                    'property_associatedcompanyid', 'property_hubspot_owner_id',
+                    'property_hs_analytics_source', 'property_hs_analytics_source_data_1',
+                    'property_lifecyclestage', 'property_lastmodifieddate',
+                    'property_hs_lifecyclestage_lead_date',
+                    'property_hs_lifecyclestage_marketingqualifiedlead_date',
+                    'property_hs_lifecyclestage_salesqualifiedlead_date',
+                    'property_hs_lifecyclestage_opportunity_date',
+                    'property_hs_lifecyclestage_customer_date',
+                    'property_hs_v2_date_entered_lead',
+                    'property_hs_v2_date_entered_marketingqualifiedlead',
+                    'property_hs_v2_date_entered_salesqualifiedlead',
+                    'property_hs_v2_date_entered_opportunity',
+                    'property_hs_v2_date_entered_customer',
+                    'property_hs_merged_object_ids', '_fivetran_deleted',
+                ],
+            },
+            'contact_property_history': {
+                'required': ['contact_id', 'name', 'value', 'timestamp'],
+                'optional': ['_fivetran_deleted'],
+            },
+            'company': {
+                'required': ['id', '_fivetran_synced'],
+                'optional': [
+                    'property_name', 'property_domain', 'property_industry', 'property_country',
+                    'property_numberofemployees', 'property_hubspot_owner_id',
+                    'property_createdate', 'property_hs_lastmodifieddate', 'is_deleted',
+                    '_fivetran_deleted',
+                ],
+            },
+            'owner': {
+                'required': ['owner_id', '_fivetran_synced'],
+                'optional': ['email', 'first_name', 'last_name', 'is_active', '_fivetran_deleted'],
+            },
+            'deal': {
+                'required': [
+                    'deal_id', 'deal_pipeline_id', 'deal_pipeline_stage_id',
+                    'property_createdate', '_fivetran_synced',
+                ],
+                'optional': [
+                    'owner_id', 'property_dealname', 'property_amount',
+                    'property_deal_currency_code', 'property_closedate',
+                    'property_hs_lastmodifieddate', 'is_deleted', '_fivetran_deleted',
+                ],
+            },
+            'deal_company': {
+                'required': ['deal_id', 'company_id', '_fivetran_synced'],
+                'optional': ['type_id', '_fivetran_deleted'],
+            },
+            'deal_stage': {
+                'required': ['deal_id', 'value', 'date_entered', '_fivetran_synced'],
+                'optional': ['_fivetran_deleted'],
+            },
+            'deal_pipeline': {
+                'required': ['pipeline_id', 'label', '_fivetran_synced'],
+                'optional': ['_fivetran_deleted'],
+            },
+            'deal_pipeline_stage': {
+                'required': [
+                    'stage_id', 'pipeline_id', 'label', 'probability', 'is_closed',
+                    '_fivetran_synced',
+                ],
+                'optional': ['_fivetran_deleted'],
+            },
+        },
         'raw_finance': {
             'expenses': {
                 'required': [

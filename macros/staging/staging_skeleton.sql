@@ -173,6 +173,8 @@ select * from final
 {% macro staging_adapter_prefix(domain) -%}
     {%- if domain == 'billing' -%}
         {{ return({'contract': 'raw_billing', 'fivetran_stripe': 'stripe'}[billing_source()]) }}
+    {%- elif domain == 'crm' -%}
+        {{ return({'contract': 'raw_crm', 'fivetran_hubspot': 'hubspot'}[crm_source()]) }}
     {%- endif -%}
     {{ return('raw_' ~ domain) }}
 {%- endmacro %}

@@ -1,9 +1,10 @@
-"""Stripe as Fivetran lands it, on PostgreSQL (opt-in with the other Postgres checks,
-REVOPS_POSTGRES=1): the demo's `stripe/` tables loaded into a `stripe` schema as an EL tool would
-(scripts/load_raw_to_postgres.py), `dbt build --vars '{billing_source: fivetran_stripe}'` green
-with every data and unit test, and every mart equal to the DuckDB build of the contract's shape.
+"""The connector shapes on PostgreSQL (opt-in with the other Postgres checks, REVOPS_POSTGRES=1):
+the demo's `stripe/` and `hubspot/` tables loaded into `stripe` and `hubspot` schemas as an EL tool
+would (scripts/load_raw_to_postgres.py), one `dbt build` reading both (`billing_source:
+fivetran_stripe`, `crm_source: fivetran_hubspot`) green with every data and unit test, and every
+mart equal to the DuckDB build of the contract's shape.
 
-The build runs in a database of its own (`<POSTGRES_DB>_stripe`, created by
+The build runs in a database of its own (`<POSTGRES_DB>_connectors`, created by
 scripts/postgres_local.sh), so it never replaces the schemas test_postgres.py reads.
 """
 
@@ -33,9 +34,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def stripe_env(pg_env: dict[str, str]) -> dict[str, str]:
+def connectors_env(pg_env: dict[str, str]) -> dict[str, str]:
     """The connection environment for a database of its own, created when missing."""
-    database = f"{pg_env.get('POSTGRES_DB', 'revops')}_stripe"
+    database = f"{pg_env.get('POSTGRES_DB', 'revops')}_connectors"
     subprocess.run(
         ["bash", str(REPO / "scripts" / "postgres_local.sh")],
         env={**os.environ, **pg_env, "POSTGRES_DB": database},
@@ -47,55 +48,67 @@ def stripe_env(pg_env: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stripe_build(stripe_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+def connectors_build(
+    connectors_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> DbtRun:
     from scripts.load_raw_to_postgres import load_raw_dir
 
-    connection = connect(stripe_env)
+    connection = connect(connectors_env)
     try:
         loaded = load_raw_dir(connection, DEMO_RAW_DIR)
     finally:
         connection.close()
-    assert "stripe" in {table.schema for table in loaded}
+    assert {"stripe", "hubspot"} <= {table.schema for table in loaded}
 
     return build_on_postgres(
-        stripe_env,
-        tmp_path_factory.mktemp("postgres_stripe_build"),
-        {"billing_source": "fivetran_stripe"},
+        connectors_env,
+        tmp_path_factory.mktemp("postgres_connectors_build"),
+        {"billing_source": "fivetran_stripe", "crm_source": "fivetran_hubspot"},
     )
 
 
 @pytest.fixture(scope="module")
-def pg_stripe(stripe_env: dict[str, str], stripe_build: DbtRun) -> Iterator[Any]:
-    connection = connect(stripe_env)
+def pg_connectors(connectors_env: dict[str, str], connectors_build: DbtRun) -> Iterator[Any]:
+    connection = connect(connectors_env)
     connection.autocommit = True
     yield connection
     connection.close()
 
 
-def test_the_stripe_shape_on_postgres_gives_the_contract_marts(
-    pg_stripe: Any, stripe_build: DbtRun, demo_warehouse: Path
+def test_the_connector_shapes_on_postgres_give_the_contract_marts(
+    pg_connectors: Any, connectors_build: DbtRun, demo_warehouse: Path
 ) -> None:
     keys = engine_comparison.mart_keys(
-        json.loads((stripe_build.target_path / "manifest.json").read_text())
+        json.loads((connectors_build.target_path / "manifest.json").read_text())
     )
     differences: list[str] = []
     for mart, key in sorted(keys.items()):
         columns, duck_rows = duckdb_mart(demo_warehouse, mart)
-        postgres_rows = pg_rows(pg_stripe, f'select * from marts."{mart}"')
+        postgres_rows = pg_rows(pg_connectors, f'select * from marts."{mart}"')
         assert postgres_rows, f"{mart} is empty on Postgres"
         assert list(postgres_rows[0]) == columns, f"{mart}: columns differ"
-        differences += mart_differences(duck_rows, postgres_rows, mart, key, "Postgres Stripe")
+        differences += mart_differences(duck_rows, postgres_rows, mart, key, "Postgres connectors")
     assert differences == [], "\n".join(differences[:50])
 
 
-def test_stripe_bad_rows_are_quarantined_on_postgres(pg_stripe: Any) -> None:
+def test_connector_bad_rows_are_quarantined_on_postgres(pg_connectors: Any) -> None:
     reasons = {
         (row["source_table"], row["record_key"]): row["quarantine_reason"]
         for row in pg_rows(
-            pg_stripe,
+            pg_connectors,
             "select source_table, record_key, quarantine_reason"
             " from staging.stg_billing__quarantined_rows",
         )
     }
     assert reasons[("discount", "di_99999999")] == "orphan invoice line"
     assert reasons[("refunds", "re_999905")] == "charge without invoice"
+    crm = {
+        (row["source_table"], row["record_key"], row["quarantine_reason"])
+        for row in pg_rows(
+            pg_connectors,
+            "select source_table, record_key, quarantine_reason"
+            " from staging.stg_crm__quarantined_rows",
+        )
+    }
+    assert ("deals", "5999905", "unknown pipeline") in crm
+    assert ("deal_stage_history", "5999904", "orphan deal_id") in crm
