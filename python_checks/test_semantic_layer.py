@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -83,7 +84,11 @@ def run_mf(
     )
     project = tmp_path_factory.mktemp("mf_project")
     (project / "dbt_project.yml").symlink_to(REPO / "dbt_project.yml")
-    (project / "target").symlink_to(demo_build.target_path.resolve(), target_is_directory=True)
+    # A copy of the build's artifacts, not a link to them: MetricFlow may rewrite its project's
+    # target/, and other checks read the build's manifest at the same time.
+    (project / "target").mkdir()
+    for artifact in demo_build.target_path.glob("*.json"):
+        shutil.copy(artifact, project / "target" / artifact.name)
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(REPO / ".dbt"),
