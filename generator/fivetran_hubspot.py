@@ -82,13 +82,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.common import CsvTableWriter, ParquetTableWriter, TableWriter, Values
 from generator.fivetran_stripe import (
     DAY,
     FAR_FUTURE,
     NO_DATE,
     RELOAD_STEP,
     SYNC_LAG,
+    ConnectorSink,
     bool_text,
     boolean,
     format_seconds,
@@ -305,38 +305,6 @@ def contract_format(contract_dir: Path) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-class HubspotSink:
-    """The output tables under <out>/hubspot/, rows appended as tuples in column order."""
-
-    def __init__(self, out: Path, file_format: str) -> None:
-        folder = out / "hubspot"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.writers: dict[str, TableWriter] = {}
-        for table, columns in HUBSPOT_COLUMNS.items():
-            path = folder / f"{table}.{file_format}"
-            if file_format == "csv":
-                self.writers[table] = CsvTableWriter(path, columns)
-            elif file_format == "parquet":
-                self.writers[table] = ParquetTableWriter(path, columns)
-            else:
-                raise ValueError(f"unknown format {file_format!r}")
-
-    def add(self, table: str, values: Values) -> None:
-        writer = self.writers[table]
-        if len(values) != len(writer.columns):
-            raise ValueError(f"{table}: {len(values)} values for {len(writer.columns)} columns")
-        writer.pending.append(values)
-        if len(writer.pending) >= writer.batch_rows:
-            writer.flush()
-
-    def close(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for table, writer in self.writers.items():
-            writer.close()
-            counts[f"hubspot/{table}"] = writer.rows
-        return counts
-
-
 # --------------------------------------------------------------------------- state
 
 
@@ -399,7 +367,7 @@ class Converter:
     """Converts one contract directory. `run` reads each contract table once (contacts and
     deal_stage_history twice), and writes every HubSpot table in input order."""
 
-    def __init__(self, contract_dir: Path, sink: HubspotSink, file_format: str) -> None:
+    def __init__(self, contract_dir: Path, sink: ConnectorSink, file_format: str) -> None:
         self.contract_dir = contract_dir
         self.sink = sink
         self.file_format = file_format
@@ -801,7 +769,7 @@ def convert(contract_dir: Path, out: Path, file_format: str | None = None) -> Hu
     to the contract's (csv or parquet)."""
     began = time.perf_counter()
     source_format = contract_format(contract_dir)
-    sink = HubspotSink(out, file_format or source_format)
+    sink = ConnectorSink(out, "hubspot", HUBSPOT_COLUMNS, file_format or source_format)
     converter = Converter(contract_dir, sink, source_format)
     try:
         converter.run()

@@ -325,19 +325,23 @@ def read_rows(contract_dir: Path, table: str, file_format: str) -> Iterator[Row]
 # --------------------------------------------------------------------------- writing
 
 
-class StripeSink:
-    """The output tables under <out>/stripe/, rows appended as tuples in column order."""
+class ConnectorSink:
+    """A connector shape's output tables under <out>/<folder>/, rows appended as tuples in
+    column order (the Stripe and HubSpot converters)."""
 
-    def __init__(self, out: Path, file_format: str) -> None:
-        folder = out / "stripe"
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self, out: Path, folder: str, columns: dict[str, tuple[str, ...]], file_format: str
+    ) -> None:
+        self.folder = folder
+        directory = out / folder
+        directory.mkdir(parents=True, exist_ok=True)
         self.writers: dict[str, TableWriter] = {}
-        for table, columns in STRIPE_COLUMNS.items():
-            path = folder / f"{table}.{file_format}"
+        for table, table_columns in columns.items():
+            path = directory / f"{table}.{file_format}"
             if file_format == "csv":
-                self.writers[table] = CsvTableWriter(path, columns)
+                self.writers[table] = CsvTableWriter(path, table_columns)
             elif file_format == "parquet":
-                self.writers[table] = ParquetTableWriter(path, columns)
+                self.writers[table] = ParquetTableWriter(path, table_columns)
             else:
                 raise ValueError(f"unknown format {file_format!r}")
 
@@ -353,7 +357,7 @@ class StripeSink:
         counts: dict[str, int] = {}
         for table, writer in self.writers.items():
             writer.close()
-            counts[f"stripe/{table}"] = writer.rows
+            counts[f"{self.folder}/{table}"] = writer.rows
         return counts
 
 
@@ -503,7 +507,7 @@ class Converter:
     """Converts one contract directory. `run` reads each contract table once or twice, in
     dependency order, and writes every Stripe table in input order."""
 
-    def __init__(self, contract_dir: Path, sink: StripeSink, file_format: str) -> None:
+    def __init__(self, contract_dir: Path, sink: ConnectorSink, file_format: str) -> None:
         self.contract_dir = contract_dir
         self.sink = sink
         self.file_format = file_format
@@ -1151,7 +1155,7 @@ def convert(contract_dir: Path, out: Path, file_format: str | None = None) -> St
     to the contract's (csv or parquet)."""
     began = time.perf_counter()
     source_format = contract_format(contract_dir)
-    sink = StripeSink(out, file_format or source_format)
+    sink = ConnectorSink(out, "stripe", STRIPE_COLUMNS, file_format or source_format)
     converter = Converter(contract_dir, sink, source_format)
     try:
         converter.run()

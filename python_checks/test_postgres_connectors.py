@@ -22,8 +22,13 @@ import pytest
 from python_checks import engine_comparison
 from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, DbtRun
-from python_checks.engine_comparison import duckdb_mart, mart_differences
-from python_checks.test_postgres import build_on_postgres, connect, pg_env, pg_rows
+from python_checks.test_postgres import (
+    build_on_postgres,
+    connect,
+    pg_env,
+    pg_rows,
+    postgres_mart_differences,
+)
 
 __all__ = ["pg_env"]
 
@@ -81,13 +86,9 @@ def test_the_connector_shapes_on_postgres_give_the_contract_marts(
     keys = engine_comparison.mart_keys(
         json.loads((connectors_build.target_path / "manifest.json").read_text())
     )
-    differences: list[str] = []
-    for mart, key in sorted(keys.items()):
-        columns, duck_rows = duckdb_mart(demo_warehouse, mart)
-        postgres_rows = pg_rows(pg_connectors, f'select * from marts."{mart}"')
-        assert postgres_rows, f"{mart} is empty on Postgres"
-        assert list(postgres_rows[0]) == columns, f"{mart}: columns differ"
-        differences += mart_differences(duck_rows, postgres_rows, mart, key, "Postgres connectors")
+    differences = postgres_mart_differences(
+        pg_connectors, demo_warehouse, keys, "Postgres connectors"
+    )
     assert differences == [], "\n".join(differences[:50])
 
 
