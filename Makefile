@@ -67,6 +67,8 @@ lint: $(STAMP)
 	# The connector source adapters are enabled only with their shapes' vars.
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models/staging/billing/stripe \
 		models/staging/crm/hubspot --config .sqlfluff-connectors
+	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models/staging/crm/salesforce \
+		--config .sqlfluff-salesforce
 
 dbt-test: $(STAMP)
 	rm -f $(TEST_DB)

@@ -104,13 +104,70 @@
     {{ return(value) }}
 {%- endmacro %}
 
-{#- The CRM raw shape (var crm_source): `contract` or `fivetran_hubspot`. -#}
+{#- The CRM raw shape (var crm_source): `contract`, `fivetran_hubspot` or `fivetran_salesforce`. -#}
 {% macro crm_source() -%}
     {%- set value = var('crm_source') | string | trim -%}
-    {%- set allowed = ['contract', 'fivetran_hubspot'] -%}
+    {%- set allowed = ['contract', 'fivetran_hubspot', 'fivetran_salesforce'] -%}
     {%- if value not in allowed -%}
         {{ exceptions.raise_compiler_error(
             "var crm_source must be one of " ~ allowed | join(", ") ~ ", got: " ~ value) }}
     {%- endif -%}
     {{ return(value) }}
+{%- endmacro %}
+
+{#- A var naming a column of a raw table (lower case, letters, digits and `_`), or none when
+    empty. -#}
+{% macro column_name_var(var_name) -%}
+    {%- set value = var(var_name) -%}
+    {%- if value is none or (value | string | trim) == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim | lower -%}
+    {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]{0,127}', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ var_name ~ " must name a column (letters, digits, _), got: " ~ value) }}
+    {%- endif -%}
+    {{ return(text) }}
+{%- endmacro %}
+
+{#- The Lead/Contact columns that date funnel stages in a Salesforce org that keeps them in
+    custom fields (var salesforce_stage_date_columns, e.g. {mql: became_mql_date_c}): a mapping
+    from funnel stage (lead, mql, sql, opportunity, customer) to a column name; {} when none. -#}
+{% macro salesforce_stage_date_columns() -%}
+    {%- set value = var('salesforce_stage_date_columns') -%}
+    {%- if value is none or value == '' -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- if value is not mapping -%}
+        {{ exceptions.raise_compiler_error(
+            "var salesforce_stage_date_columns must map funnel stages to columns, got: " ~ value) }}
+    {%- endif -%}
+    {%- set stages = ['lead', 'mql', 'sql', 'opportunity', 'customer'] -%}
+    {%- set columns = {} -%}
+    {%- for stage, column in value.items() -%}
+        {%- if stage not in stages -%}
+            {{ exceptions.raise_compiler_error(
+                "var salesforce_stage_date_columns: the funnel stages are " ~ stages | join(", ")
+                ~ ", got: " ~ stage) }}
+        {%- endif -%}
+        {%- set text = column | string | trim | lower -%}
+        {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]{0,127}', text) -%}
+            {{ exceptions.raise_compiler_error(
+                "var salesforce_stage_date_columns: " ~ stage
+                ~ " must name a column (letters, digits, _), got: " ~ column) }}
+        {%- endif -%}
+        {%- do columns.update({stage: text}) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+{#- The currency of a Salesforce org without multi-currency (no `currency_iso_code` column), a
+    validated ISO 4217 code, as a SQL string literal (var salesforce_default_currency). -#}
+{% macro salesforce_default_currency_literal() -%}
+    {%- set text = var('salesforce_default_currency') | string | trim | upper -%}
+    {%- if not modules.re.fullmatch('[A-Z]{3}', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var salesforce_default_currency must be an ISO 4217 code, got: " ~ text) }}
+    {%- endif -%}
+    {{ return("'" ~ text ~ "'") }}
 {%- endmacro %}

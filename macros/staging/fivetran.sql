@@ -26,8 +26,9 @@
 {%- endmacro %}
 
 {#- The latest sync of each key of a Fivetran table that another table only looks up (a
-    product's name, a refund's charge), rows deleted in the source left out. -#}
-{% macro fivetran_latest(source_name, table_name, key='id') -%}
+    product's name, a refund's charge), rows deleted in the source left out. `order_first`: as
+    for fivetran_rows, expressions ranking the rows before the sync time (latest first). -#}
+{% macro fivetran_latest(source_name, table_name, key='id', order_first=[]) -%}
     (
         select *
         from (
@@ -35,7 +36,9 @@
                 *,
                 row_number() over (
                     partition by {{ clean_text(key) }}
-                    order by {{ safe_parse(timestamp_text('_fivetran_synced'), 'timestamp') }} desc
+                    order by
+                        {%- for expression in order_first %} {{ expression }} desc,{% endfor %}
+                        {{ safe_parse(timestamp_text('_fivetran_synced'), 'timestamp') }} desc
                 ) as sync_rank
             from {{ raw_table(source_name, table_name) }}
         ) as ranked

@@ -9,6 +9,11 @@
     Extra columns are ignored; column order does not matter.
 -#}
 {% macro raw_contract() -%}
+    {#- Salesforce: the custom fields the vars name are read where present (Lead or Contact). -#}
+    {%- set salesforce_custom = salesforce_stage_date_columns().values() | list -%}
+    {%- set salesforce_lead_custom = salesforce_custom
+        + ([column_name_var('salesforce_lead_account_column')]
+           if column_name_var('salesforce_lead_account_column') else []) -%}
     {{ return({
         'raw_crm': {
             'contacts': {
@@ -233,6 +238,57 @@
                     '_fivetran_synced',
                 ],
                 'optional': ['_fivetran_deleted'],
+            },
+        },
+        'salesforce': {
+            'lead': {
+                'required': ['id', 'created_date', '_fivetran_synced'],
+                'optional': [
+                    'first_name', 'last_name', 'email', 'status', 'lead_source', 'owner_id',
+                    'is_converted', 'converted_date', 'converted_account_id',
+                    'converted_contact_id', 'last_modified_date', 'is_deleted',
+                    '_fivetran_deleted', '_fivetran_active',
+                ] + salesforce_lead_custom,
+            },
+            'lead_history': {
+                'required': ['lead_id', 'field', 'new_value', 'created_date'],
+                'optional': ['old_value', 'is_deleted', '_fivetran_deleted'],
+            },
+            'contact': {
+                'required': ['id', 'created_date', '_fivetran_synced'],
+                'optional': [
+                    'account_id', 'first_name', 'last_name', 'email', 'lead_source', 'owner_id',
+                    'last_modified_date', 'is_deleted', '_fivetran_deleted', '_fivetran_active',
+                ] + salesforce_custom,
+            },
+            'account': {
+                'required': ['id', '_fivetran_synced'],
+                'optional': [
+                    'name', 'website', 'industry', 'billing_country', 'billing_country_code',
+                    'number_of_employees', 'owner_id', 'created_date', 'last_modified_date',
+                    'is_deleted', '_fivetran_deleted', '_fivetran_active',
+                ],
+            },
+            'user': {
+                'required': ['id', '_fivetran_synced'],
+                'optional': [
+                    'email', 'first_name', 'last_name', 'department', 'is_active',
+                    '_fivetran_deleted', '_fivetran_active',
+                ],
+            },
+            'opportunity': {
+                'required': [
+                    'id', 'stage_name', 'is_closed', 'is_won', 'created_date', '_fivetran_synced',
+                ],
+                'optional': [
+                    'account_id', 'owner_id', 'name', 'type', 'amount', 'currency_iso_code',
+                    'close_date', 'last_modified_date', 'is_deleted', '_fivetran_deleted',
+                    '_fivetran_active',
+                ],
+            },
+            'opportunity_history': {
+                'required': ['opportunity_id', 'stage_name', 'created_date', '_fivetran_synced'],
+                'optional': ['is_deleted', '_fivetran_deleted'],
             },
         },
         'raw_finance': {

@@ -174,7 +174,11 @@ select * from final
     {%- if domain == 'billing' -%}
         {{ return({'contract': 'raw_billing', 'fivetran_stripe': 'stripe'}[billing_source()]) }}
     {%- elif domain == 'crm' -%}
-        {{ return({'contract': 'raw_crm', 'fivetran_hubspot': 'hubspot'}[crm_source()]) }}
+        {{ return({
+            'contract': 'raw_crm',
+            'fivetran_hubspot': 'hubspot',
+            'fivetran_salesforce': 'salesforce',
+        }[crm_source()]) }}
     {%- endif -%}
     {{ return('raw_' ~ domain) }}
 {%- endmacro %}
