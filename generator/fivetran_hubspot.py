@@ -102,8 +102,10 @@ from generator.fivetran_stripe import (
 
 __all__ = [
     "CHANNEL_SOURCES",
+    "ENTRY_STEP",
     "HUBSPOT_BAD_ROWS",
     "HUBSPOT_COLUMNS",
+    "Anchor",
     "PIPELINES",
     "STAGE_DATES",
     "STAGES",
@@ -379,7 +381,7 @@ class Entries:
 
 @dataclass(frozen=True)
 class Anchor:
-    """The real deal the HubSpot-only broken rows hang on."""
+    """The real deal the broken rows of a CRM shape hang on (HubSpot, Salesforce)."""
 
     deal: str
     company: str
