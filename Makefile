@@ -28,7 +28,7 @@ LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
 	@echo "make test       ruff + sqlfluff lint, dbt build on a test database, pytest python_checks (PostgreSQL included)"
-	@echo "make demo-data  regenerate data/demo (byte for byte): the raw contract, data/demo/stripe and data/demo/hubspot"
+	@echo "make demo-data  regenerate data/demo (byte for byte): the raw contract, data/demo/stripe, hubspot and salesforce"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
 	@echo "make report     target/kpi_report.html from the published warehouse"
 	@echo "make bench      scale benchmark (SIZES=10000,100000,1000000)"
@@ -88,7 +88,7 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest python_checks
 
 demo-data: $(STAMP)
-	$(BIN)/python -m generator.raw_data --out data/demo --seed 42 --shapes contract,fivetran_stripe,fivetran_hubspot
+	$(BIN)/python -m generator.raw_data --out data/demo --seed 42 --shapes contract,fivetran_stripe,fivetran_hubspot,fivetran_salesforce
 
 docs: $(STAMP)
 	$(BIN)/dbt docs generate --static

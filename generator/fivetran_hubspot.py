@@ -75,7 +75,6 @@ in memory, never a whole table.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from collections.abc import Iterator
@@ -91,27 +90,38 @@ from generator.fivetran_stripe import (
     ConnectorSink,
     bool_text,
     boolean,
+    column_names,
     format_seconds,
     integer,
     normalise_ts,
     parse_ts,
     read_rows,
+    reload_synced,
+    sha256_digest,
 )
 
 __all__ = [
     "CHANNEL_SOURCES",
+    "ENTRY_STEP",
     "HUBSPOT_BAD_ROWS",
     "HUBSPOT_COLUMNS",
+    "Anchor",
+    "PIPELINES",
+    "STAGE_DATES",
+    "STAGES",
+    "channel",
     "contact_group",
+    "contract_format",
     "convert",
+    "expected_close",
+    "key",
+    "known_deal",
+    "load_event",
     "main",
+    "version_rank",
 ]
 
 Row = dict[str, str]
-
-
-def _columns(names: str) -> tuple[str, ...]:
-    return tuple(names.split())
 
 
 # The contract's stage date columns -> HubSpot's lifecycle stage names, in funnel order.
@@ -127,34 +137,36 @@ _V2 = " ".join(f"property_hs_v2_date_entered_{stage}" for _, stage in STAGE_DATE
 
 # Table -> columns, in order (the spec the dbt models of the HubSpot source read).
 HUBSPOT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "contact": _columns(
+    "contact": column_names(
         f"""id property_email property_firstname property_lastname
         property_associatedcompanyid property_hubspot_owner_id property_hs_analytics_source
         property_hs_analytics_source_data_1 property_lifecyclestage property_createdate
         property_lastmodifieddate {_CLASSIC} {_V2} property_hs_merged_object_ids
         _fivetran_deleted _fivetran_synced"""
     ),
-    "contact_property_history": _columns("contact_id name value timestamp source _fivetran_synced"),
-    "company": _columns(
+    "contact_property_history": column_names(
+        "contact_id name value timestamp source _fivetran_synced"
+    ),
+    "company": column_names(
         """id property_name property_domain property_industry property_country
         property_numberofemployees property_hubspot_owner_id property_createdate
         property_hs_lastmodifieddate is_deleted _fivetran_deleted _fivetran_synced"""
     ),
-    "owner": _columns("owner_id email first_name last_name is_active _fivetran_synced"),
-    "deal_pipeline": _columns(
+    "owner": column_names("owner_id email first_name last_name is_active _fivetran_synced"),
+    "deal_pipeline": column_names(
         "pipeline_id label active display_order _fivetran_deleted _fivetran_synced"
     ),
-    "deal_pipeline_stage": _columns(
+    "deal_pipeline_stage": column_names(
         """stage_id pipeline_id label probability is_closed closed_won display_order active
         _fivetran_deleted _fivetran_synced"""
     ),
-    "deal": _columns(
+    "deal": column_names(
         """deal_id deal_pipeline_id deal_pipeline_stage_id owner_id property_dealname
         property_amount property_deal_currency_code property_createdate property_closedate
         property_hs_lastmodifieddate is_deleted _fivetran_deleted _fivetran_synced"""
     ),
-    "deal_company": _columns("deal_id company_id type_id _fivetran_synced"),
-    "deal_stage": _columns(
+    "deal_company": column_names("deal_id company_id type_id _fivetran_synced"),
+    "deal_stage": column_names(
         """deal_id value date_entered source _fivetran_start _fivetran_end _fivetran_active
         _fivetran_synced"""
     ),
@@ -246,14 +258,10 @@ HUBSPOT_BAD_ROWS: tuple[tuple[str, str, str], ...] = (
 # --------------------------------------------------------------------------- values
 
 
-def _digest(contact_id: str) -> bytes:
-    return hashlib.sha256(contact_id.encode("utf-8")).digest()
-
-
 def contact_group(contact_id: str) -> str:
     """Where a contact's stage dates are written: classic, v2 or history (never for the
     empty id: its rows would hang on no contact)."""
-    digest = _digest(contact_id)
+    digest = sha256_digest(contact_id)
     bucket = int.from_bytes(digest[:8], "big") % 100
     if bucket < HISTORY_PERCENT and contact_id.strip():
         return "history"
@@ -270,7 +278,7 @@ def analytics_source(contact_id: str, lead_source: str) -> tuple[str, str]:
     pair = CHANNEL_SOURCES.get(channel(lead_source))
     if pair is not None:
         return pair
-    return UNKNOWN_SOURCES[_digest(contact_id)[8] & 1]
+    return UNKNOWN_SOURCES[sha256_digest(contact_id)[8] & 1]
 
 
 def lifecycle_stage(text: str) -> str:
@@ -281,6 +289,35 @@ def lifecycle_stage(text: str) -> str:
 
 def key(text: str) -> str:
     return text.strip().lower()
+
+
+def load_event(row: Row) -> int | None:
+    """A load's event time: updated_at, else created_at."""
+    for column in ("updated_at", "created_at"):
+        value = parse_ts(row.get(column, "")) if row.get(column, "") else None
+        if value is not None:
+            return value
+    return None
+
+
+def expected_close(row: Row, stage: str) -> str:
+    """closed_at of a closed deal (`stage`: the contract's, as `key` reads it); an open deal's
+    expected close date (created + 30 days, empty when created_at does not parse)."""
+    if stage in CLOSED_STAGES:
+        return normalise_ts(row.get("closed_at", ""))
+    created = parse_ts(row.get("created_at", "")) if row.get("created_at") else None
+    return "" if created is None else format_seconds(created + EXPECTED_CLOSE)
+
+
+def known_deal(row: Row) -> bool:
+    """A deal load with an id and a company, in a known pipeline and stage (what the broken
+    rows of a shape may hang on)."""
+    return bool(
+        row.get("deal_id", "").strip()
+        and row.get("company_id", "").strip()
+        and key(row.get("pipeline", "")) in PIPELINES
+        and key(row.get("deal_stage", "")) in STAGES
+    )
 
 
 def version_rank(updated_at: str) -> tuple[bool, int]:
@@ -344,7 +381,7 @@ class Entries:
 
 @dataclass(frozen=True)
 class Anchor:
-    """The real deal the HubSpot-only broken rows hang on."""
+    """The real deal the broken rows of a CRM shape hang on (HubSpot, Salesforce)."""
 
     deal: str
     company: str
@@ -397,21 +434,7 @@ class Converter:
 
     def reload(self, last: dict[str, int], key: str, event: int | None) -> int:
         """The synced time of a load: its event + SYNC_LAG, strictly after the id's last load."""
-        synced = self.synced_at(event)
-        previous = last.get(key)
-        if previous is not None and synced < previous + RELOAD_STEP:
-            synced = previous + RELOAD_STEP
-        last[key] = synced
-        return synced
-
-    @staticmethod
-    def event(row: Row) -> int | None:
-        """A load's event time: updated_at, else created_at."""
-        for column in ("updated_at", "created_at"):
-            value = parse_ts(row.get(column, "")) if row.get(column, "") else None
-            if value is not None:
-                return value
-        return None
+        return reload_synced(last, key, self.synced_at(event))
 
     # ------------------------------------------------------------------ contacts
 
@@ -454,7 +477,7 @@ class Converter:
             group = contact_group(contact)
             if contact not in synced_by_contact:
                 self.groups.contacts[group] += 1
-            synced = self.reload(synced_by_contact, contact, self.event(row))
+            synced = self.reload(synced_by_contact, contact, load_event(row))
             dates = tuple(normalise_ts(row.get(column, "")) for column, _ in STAGE_DATES)
             empty = ("",) * len(STAGE_DATES)
             classic, v2 = {"classic": (dates, empty), "v2": (empty, dates)}.get(
@@ -508,7 +531,7 @@ class Converter:
         synced_by_company: dict[str, int] = {}
         for row in self.rows("crm/companies"):
             company = row.get("company_id", "")
-            synced = self.reload(synced_by_company, company, self.event(row))
+            synced = self.reload(synced_by_company, company, load_event(row))
             self.sink.add(
                 "company",
                 (
@@ -582,7 +605,7 @@ class Converter:
             contract_pipeline = row.get("pipeline", "")
             pipeline = PIPELINES.get(key(contract_pipeline), (contract_pipeline, ""))[0]
             self.write_deal(row, pipeline)
-            if anchor is None and self.anchors(row):
+            if anchor is None and known_deal(row):
                 anchor = self.anchor(row)
         if anchor is None:
             raise ValueError("no deal of a known pipeline and stage to hang the broken rows on")
@@ -593,7 +616,7 @@ class Converter:
         company = row.get("company_id", "")
         rank = version_rank(row.get("updated_at", ""))
         state = self.deals.get(deal)
-        event = self.event(row)
+        event = load_event(row)
         synced = self.synced_at(event)
         new_company = bool(deal.strip() and company.strip())
         if state is None:
@@ -621,7 +644,7 @@ class Converter:
                 row.get("amount", ""),
                 row.get("currency", "").strip().upper(),
                 normalise_ts(row.get("created_at", "")),
-                self.close_date(row, stage),
+                expected_close(row, stage),
                 normalise_ts(row.get("updated_at", "")),
                 boolean(row.get("is_deleted", ""), "false"),
                 "false",
@@ -639,29 +662,11 @@ class Converter:
         unknown pipeline, as written."""
         return STAGE_IDS.get((pipeline, key(contract_stage)), contract_stage)
 
-    @staticmethod
-    def close_date(row: Row, stage: str) -> str:
-        """closed_at of a closed deal; an open deal's expected close date (created + 30 days,
-        empty when created_at does not parse)."""
-        if stage in CLOSED_STAGES:
-            return normalise_ts(row.get("closed_at", ""))
-        created = parse_ts(row.get("created_at", "")) if row.get("created_at") else None
-        return "" if created is None else format_seconds(created + EXPECTED_CLOSE)
-
-    @staticmethod
-    def anchors(row: Row) -> bool:
-        return bool(
-            row.get("deal_id", "").strip()
-            and row.get("company_id", "").strip()
-            and key(row.get("pipeline", "")) in PIPELINES
-            and key(row.get("deal_stage", "")) in STAGES
-        )
-
     def anchor(self, row: Row) -> Anchor:
         deal = row.get("deal_id", "")
         entries = self.entries.get(deal)
         dates = [date for date in (entries.dates if entries else []) if date is not None]
-        latest = max(dates) if dates else self.event(row)
+        latest = max(dates) if dates else load_event(row)
         at = (self.epoch if latest is None else latest) + DAY
         return Anchor(deal, row.get("company_id", ""), row.get("owner_id", ""), at)
 

@@ -78,12 +78,22 @@ from pathlib import Path
 from generator.bad_rows import SIDE_INVOICE
 from generator.common import CsvTableWriter, ParquetTableWriter, TableWriter, Values, div_round
 
-__all__ = ["STRIPE_BAD_ROWS", "STRIPE_COLUMNS", "convert", "main", "normalise_ts"]
+__all__ = [
+    "STRIPE_BAD_ROWS",
+    "STRIPE_COLUMNS",
+    "column_names",
+    "convert",
+    "main",
+    "normalise_ts",
+    "reload_synced",
+    "sha256_digest",
+]
 
 Row = dict[str, str]
 
 
-def _columns(names: str) -> tuple[str, ...]:
+def column_names(names: str) -> tuple[str, ...]:
+    """A table's columns from one whitespace-separated string (the connector converters)."""
     return tuple(names.split())
 
 
@@ -92,50 +102,50 @@ _SUBSCRIPTION = """id customer_id status created start_date trial_start trial_en
     cancel_at_period_end canceled_at ended_at current_period_start current_period_end
     livemode metadata"""
 STRIPE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customer": _columns(
+    "customer": column_names(
         """id email name description currency address_country created livemode is_deleted
         metadata _fivetran_synced"""
     ),
-    "product": _columns("id name active livemode created is_deleted _fivetran_synced"),
-    "price": _columns(
+    "product": column_names("id name active livemode created is_deleted _fivetran_synced"),
+    "price": column_names(
         """id product_id nickname currency unit_amount recurring_interval
         recurring_interval_count type active livemode created is_deleted _fivetran_synced"""
     ),
-    "plan": _columns(
+    "plan": column_names(
         """id product_id nickname currency amount interval interval_count active livemode
         created is_deleted _fivetran_synced"""
     ),
-    "subscription_history": _columns(
+    "subscription_history": column_names(
         _SUBSCRIPTION + " _fivetran_start _fivetran_end _fivetran_active _fivetran_synced"
     ),
-    "subscription": _columns(_SUBSCRIPTION + " _fivetran_synced"),
-    "subscription_item": _columns(
+    "subscription": column_names(_SUBSCRIPTION + " _fivetran_synced"),
+    "subscription_item": column_names(
         """id subscription_id price_id plan_id quantity created current_period_start
         current_period_end _fivetran_synced"""
     ),
-    "invoice": _columns(
+    "invoice": column_names(
         """id customer_id subscription_id status billing_reason currency created period_start
         period_end subtotal tax total amount_due amount_paid amount_remaining
         status_transitions_paid_at charge_id number livemode is_deleted _fivetran_synced"""
     ),
-    "invoice_line_item": _columns(
+    "invoice_line_item": column_names(
         """id invoice_id subscription_id subscription_item_id price_id plan_id type proration
         quantity amount currency period_start period_end description discountable livemode
         _fivetran_synced"""
     ),
-    "discount": _columns(
+    "discount": column_names(
         """id type type_id amount coupon_id customer_id invoice_id invoice_item_id
         subscription_id promotion_code start end checkout_session _fivetran_synced"""
     ),
-    "coupon": _columns(
+    "coupon": column_names(
         """id name percent_off amount_off currency duration duration_in_months livemode valid
         created _fivetran_synced"""
     ),
-    "charge": _columns(
+    "charge": column_names(
         """id invoice_id customer_id amount amount_refunded currency status paid captured
         livemode created _fivetran_synced"""
     ),
-    "refund": _columns("id charge_id amount currency status reason created _fivetran_synced"),
+    "refund": column_names("id charge_id amount currency status reason created _fivetran_synced"),
 }
 
 BAD_DISCOUNT = "di_99999999"
@@ -294,6 +304,21 @@ def bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
+def sha256_digest(text: str) -> bytes:
+    """The SHA-256 of an id: the deterministic coin the converters choose variants with."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def reload_synced(last: dict[str, int], key: str, synced: int) -> int:
+    """The synced time of a load of `key`: `synced`, but at least RELOAD_STEP after the id's
+    previous load (recorded in `last`)."""
+    previous = last.get(key)
+    if previous is not None and synced < previous + RELOAD_STEP:
+        synced = previous + RELOAD_STEP
+    last[key] = synced
+    return synced
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -440,7 +465,7 @@ class Anchor:
 
 def fallback_metadata(customer_id: str) -> str | None:
     """The metadata of a customer left to the e-mail fallback, None for about half of them."""
-    first = hashlib.sha256(customer_id.encode("utf-8")).digest()[0]
+    first = sha256_digest(customer_id)[0]
     if first & 1:
         return None
     return "{}" if first & 2 else json.dumps({"plan_source": "web"})
@@ -632,12 +657,7 @@ class Converter:
 
     def reload(self, last: dict[str, int], key: str, event: int | None) -> int:
         """The synced time of a load: its event + SYNC_LAG, strictly after the id's last load."""
-        synced = (self.epoch if event is None else event) + SYNC_LAG
-        previous = last.get(key)
-        if previous is not None and synced < previous + RELOAD_STEP:
-            synced = previous + RELOAD_STEP
-        last[key] = synced
-        return synced
+        return reload_synced(last, key, (self.epoch if event is None else event) + SYNC_LAG)
 
     # ------------------------------------------------------------------ subscriptions
 

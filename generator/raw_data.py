@@ -4,7 +4,8 @@ Usage::
 
     python -m generator.raw_data --out data/demo --seed 42
         [--customers 800] [--start 2023-10-01] [--months 36] [--format csv|parquet]
-        [--workers N] [--shapes contract,fivetran_stripe,fivetran_hubspot] [--quiet]
+        [--workers N] [--shapes contract,fivetran_stripe,fivetran_hubspot,fivetran_salesforce]
+        [--quiet]
 
 Writes the layout of the raw contract (docs/raw_contract.md)::
 
@@ -46,9 +47,24 @@ of about 100,000 rows written as the run goes.)
   (fivetran_hubspot.HUBSPOT_BAD_ROWS): a deal_stage entry with the stage id 99999999 of no
   pipeline; a deal_stage entry of the missing deal 5999904; deal 5999905 in the missing
   pipeline 75009999.
+- ``fivetran_salesforce``: the same CRM data as the tables Fivetran's Salesforce connector
+  lands, written after the contract files, from them (generator/fivetran_salesforce.py)::
+
+    <out>/salesforce/{user,account,lead,lead_history,contact,opportunity,
+                      opportunity_history,lead_status}.csv
+
+  Every contract CRM row, broken rows and duplicate loads included, is one row of its
+  Salesforce table (contacts -> lead); a contact whose winning load reached the opportunity
+  stage with a company is a converted lead, with a contact row per converted load; the stage
+  dates are custom fields; the lead status history, the lead statuses and about 20 % of the
+  deals' restating opportunity_history rows are derived; opportunities are in Fivetran's
+  history mode. Three broken rows exist in this shape only
+  (fivetran_salesforce.SALESFORCE_BAD_ROWS): an opportunity_history row of the missing
+  opportunity 5999906; one with the stage ``Negotiation (legacy)``; opportunity 5999907 of
+  the deleted account 999907.
 
 Without ``contract`` in the list, the contract files are generated in a temporary directory
-and only the converted shapes' folders are kept. ``make demo-data`` writes all three shapes.
+and only the converted shapes' folders are kept. ``make demo-data`` writes all four shapes.
 
 Determinism: all randomness comes from ``random.Random`` streams seeded with ``--seed``
 (one for the story, one for the raw formatting noise); no clock, no hash ordering,
@@ -143,6 +159,7 @@ from generator.catalogue import write_owners
 from generator.common import FastRandom, IdSequence, RawFormatter, Sink
 from generator.finance import write_expenses
 from generator.fivetran_hubspot import convert as convert_to_hubspot
+from generator.fivetran_salesforce import convert as convert_to_salesforce
 from generator.fivetran_stripe import convert as convert_to_stripe
 from generator.progress import Progress
 from generator.story import Story, company_count
@@ -151,7 +168,12 @@ from generator.world import Config, World, build_world, check_id_counts
 __all__ = ["SHAPES", "Config", "Result", "generate", "generate_shapes", "main", "parse_args"]
 
 # The shapes --shapes can write, in the order they are written.
-SHAPES: tuple[str, ...] = ("contract", "fivetran_stripe", "fivetran_hubspot")
+SHAPES: tuple[str, ...] = (
+    "contract",
+    "fivetran_stripe",
+    "fivetran_hubspot",
+    "fivetran_salesforce",
+)
 
 
 @dataclass
@@ -328,6 +350,8 @@ def _converted(
         counts.update(_stripe(contract_dir, config, examples))
     if "fivetran_hubspot" in shapes:
         counts.update(_hubspot(contract_dir, config, examples))
+    if "fivetran_salesforce" in shapes:
+        counts.update(_salesforce(contract_dir, config, examples))
     return counts
 
 
@@ -345,9 +369,15 @@ def _hubspot(contract_dir: Path, config: Config, examples: dict[str, str]) -> di
     return hubspot.counts
 
 
+def _salesforce(contract_dir: Path, config: Config, examples: dict[str, str]) -> dict[str, int]:
+    salesforce = convert_to_salesforce(contract_dir, config.out, config.file_format)
+    examples["salesforce conversions"] = salesforce.summary()
+    return salesforce.counts
+
+
 def parse_shapes(text: str) -> tuple[str, ...]:
-    """`contract,fivetran_stripe,fivetran_hubspot` -> the known shapes named, in SHAPES
-    order."""
+    """`contract,fivetran_stripe,fivetran_hubspot,fivetran_salesforce` -> the known shapes
+    named, in SHAPES order."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in SHAPES]
     if unknown or not names:
@@ -383,7 +413,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool, int, tuple[
         help="comma list of the shapes to write: contract (the raw contract's files), "
         "fivetran_stripe (<out>/stripe/: the billing data as Fivetran's Stripe connector "
         "lands it), fivetran_hubspot (<out>/hubspot/: the CRM data as Fivetran's HubSpot "
-        "connector lands it); default contract",
+        "connector lands it), fivetran_salesforce (<out>/salesforce/: the CRM data as "
+        "Fivetran's Salesforce connector lands it); default contract",
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing (no progress bar)")
     args = parser.parse_args(argv)
