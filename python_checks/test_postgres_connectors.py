@@ -1,11 +1,14 @@
 """The connector shapes on PostgreSQL (opt-in with the other Postgres checks, REVOPS_POSTGRES=1):
-the demo's `stripe/` and `hubspot/` tables loaded into `stripe` and `hubspot` schemas as an EL tool
-would (scripts/load_raw_to_postgres.py), one `dbt build` reading both (`billing_source:
-fivetran_stripe`, `crm_source: fivetran_hubspot`) green with every data and unit test, and every
-mart equal to the DuckDB build of the contract's shape.
+the demo's `stripe/`, `hubspot/` and `salesforce/` tables loaded into schemas of those names as an
+EL tool would (scripts/load_raw_to_postgres.py), then
+- one `dbt build` reading Stripe and HubSpot (`billing_source: fivetran_stripe`, `crm_source:
+  fivetran_hubspot`),
+- one reading Salesforce with the demo org's custom fields (`crm_source: fivetran_salesforce`),
+each green with every data and unit test, and every mart equal to the DuckDB build of the
+contract's shape.
 
-The build runs in a database of its own (`<POSTGRES_DB>_connectors`, created by
-scripts/postgres_local.sh), so it never replaces the schemas test_postgres.py reads.
+Each build runs in a database of its own (`<POSTGRES_DB>_connectors`, `<POSTGRES_DB>_salesforce`,
+created by scripts/postgres_local.sh), so it never replaces the schemas another check reads.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 from python_checks import engine_comparison
 from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, DbtRun
+from python_checks.test_connector_shapes import SALESFORCE
 from python_checks.test_postgres import (
     build_on_postgres,
     connect,
@@ -38,37 +42,55 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def connectors_env(pg_env: dict[str, str]) -> dict[str, str]:
-    """The connection environment for a database of its own, created when missing."""
-    database = f"{pg_env.get('POSTGRES_DB', 'revops')}_connectors"
+def own_database(pg_env: dict[str, str], suffix: str) -> dict[str, str]:
+    """The connection environment for a database of its own, created when missing, with the
+    demo's raw tables (every shape) loaded."""
+    from scripts.load_raw_to_postgres import load_raw_dir
+
+    env = {**pg_env, "POSTGRES_DB": f"{pg_env.get('POSTGRES_DB', 'revops')}_{suffix}"}
     subprocess.run(
         ["bash", str(REPO / "scripts" / "postgres_local.sh")],
-        env={**os.environ, **pg_env, "POSTGRES_DB": database},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=True,
     )
-    return {**pg_env, "POSTGRES_DB": database}
+    connection = connect(env)
+    try:
+        loaded = load_raw_dir(connection, DEMO_RAW_DIR)
+    finally:
+        connection.close()
+    assert {"stripe", "hubspot", "salesforce"} <= {table.schema for table in loaded}
+    return env
+
+
+@pytest.fixture(scope="module")
+def connectors_env(pg_env: dict[str, str]) -> dict[str, str]:
+    return own_database(pg_env, "connectors")
 
 
 @pytest.fixture(scope="module")
 def connectors_build(
     connectors_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> DbtRun:
-    from scripts.load_raw_to_postgres import load_raw_dir
-
-    connection = connect(connectors_env)
-    try:
-        loaded = load_raw_dir(connection, DEMO_RAW_DIR)
-    finally:
-        connection.close()
-    assert {"stripe", "hubspot"} <= {table.schema for table in loaded}
-
     return build_on_postgres(
         connectors_env,
         tmp_path_factory.mktemp("postgres_connectors_build"),
         {"billing_source": "fivetran_stripe", "crm_source": "fivetran_hubspot"},
+    )
+
+
+@pytest.fixture(scope="module")
+def salesforce_env(pg_env: dict[str, str]) -> dict[str, str]:
+    return own_database(pg_env, "salesforce")
+
+
+@pytest.fixture(scope="module")
+def salesforce_build(
+    salesforce_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> DbtRun:
+    return build_on_postgres(
+        salesforce_env, tmp_path_factory.mktemp("postgres_salesforce_build"), SALESFORCE
     )
 
 
@@ -113,3 +135,29 @@ def test_connector_bad_rows_are_quarantined_on_postgres(pg_connectors: Any) -> N
     }
     assert ("deals", "5999905", "unknown pipeline") in crm
     assert ("deal_stage_history", "5999904", "orphan deal_id") in crm
+
+
+def test_salesforce_on_postgres_gives_the_contract_marts(
+    salesforce_env: dict[str, str], salesforce_build: DbtRun, demo_warehouse: Path
+) -> None:
+    keys = engine_comparison.mart_keys(
+        json.loads((salesforce_build.target_path / "manifest.json").read_text())
+    )
+    connection = connect(salesforce_env)
+    try:
+        differences = postgres_mart_differences(
+            connection, demo_warehouse, keys, "Postgres Salesforce"
+        )
+        crm = {
+            (row["source_table"], row["record_key"], row["quarantine_reason"])
+            for row in pg_rows(
+                connection,
+                "select source_table, record_key, quarantine_reason"
+                " from staging.stg_crm__quarantined_rows",
+            )
+        }
+    finally:
+        connection.close()
+    assert differences == [], "\n".join(differences[:50])
+    assert ("deals", "5999907", "company deleted") in crm
+    assert ("deal_stage_history", "5999906", "orphan deal_id") in crm

@@ -119,6 +119,24 @@ def test_no_email_address_in_any_mart_or_intermediate_value(demo_warehouse: Path
             "{incremental_lookback_months: 121}",
             "incremental_lookback_months must be between 0 and 120",
         ),
+        ("{crm_source: salesforce}", "var crm_source must be one of"),
+        (
+            "{crm_source: fivetran_salesforce,"
+            " salesforce_stage_date_columns: {mql: 'x; drop table y'}}",
+            "mql must name a column",
+        ),
+        (
+            "{crm_source: fivetran_salesforce, salesforce_stage_date_columns: {won: won_date_c}}",
+            "the funnel stages are lead, mql, sql, opportunity, customer",
+        ),
+        (
+            "{crm_source: fivetran_salesforce, salesforce_lead_account_column: 'a; drop table y'}",
+            "salesforce_lead_account_column must name a column",
+        ),
+        (
+            '{crm_source: fivetran_salesforce, salesforce_default_currency: "USD\' or 1=1"}',
+            "salesforce_default_currency must be an ISO 4217 code",
+        ),
     ],
 )
 def test_a_malicious_var_is_a_clear_error(tmp_path: Path, var_value: str, message: str) -> None:
@@ -126,7 +144,8 @@ def test_a_malicious_var_is_a_clear_error(tmp_path: Path, var_value: str, messag
         [
             "compile",
             "--select",
-            "int_reporting_period int_subscription_mrr_pieces kpi_customer_lifetime_value",
+            "int_reporting_period int_subscription_mrr_pieces kpi_customer_lifetime_value"
+            " base_salesforce__contacts base_salesforce__deals",
             "--vars",
             var_value,
         ],

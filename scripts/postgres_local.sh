@@ -71,7 +71,8 @@ fi
 port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $3 }')"
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 ~ /online/ { found = 1 } END { exit !found }'; then
     log "starting cluster ${version}/main on port ${port}"
-    as_root pg_ctlcluster "$version" main start
+    # Its notes (e.g. "Removed stale pid file") go to stderr: stdout is the exports, for eval.
+    as_root pg_ctlcluster "$version" main start >&2
 fi
 for _ in $(seq 1 30); do
     pg_isready -q -h 127.0.0.1 -p "$port" && break

@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("crm", "billing", "finance")
 # Raw shapes an EL tool lands, each loaded into the schema of its name, as the tool's default.
-CONNECTOR_SOURCES = ("stripe", "hubspot")
+CONNECTOR_SOURCES = ("stripe", "hubspot", "salesforce")
 LOADED_AT_COLUMN = "_loaded_at"
 
 
