@@ -63,12 +63,12 @@ lint: $(STAMP)
 	mkdir -p target
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses
+	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests analyses --processes 2
 	# The connector source adapters are enabled only with their shapes' vars.
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models/staging/billing/stripe \
-		models/staging/crm/hubspot --config .sqlfluff-connectors
+		models/staging/crm/hubspot --config .sqlfluff-connectors --processes 2
 	DBT_TARGET=duckdb DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models/staging/crm/salesforce \
-		--config .sqlfluff-salesforce
+		--config .sqlfluff-salesforce --processes 2
 
 dbt-test: $(STAMP)
 	rm -f $(TEST_DB)
