@@ -39,6 +39,9 @@ models:
       - equal_row_count:
           arguments: {compare_model: ref('same_size')}
           config: {alias: good_equal_row_count}
+      - not_null_columns:
+          arguments: {columns: [id, kind, amount]}
+          config: {alias: good_not_null_columns}
     columns:
       - name: amount
         data_tests:
@@ -66,6 +69,11 @@ models:
     data_tests:
       - has_no_rows:
           config: {alias: good_has_no_rows}
+  - name: quarantine_rows
+    data_tests:
+      - not_null_columns:
+          arguments: {columns: [source_table, id]}
+          config: {alias: bad_not_null_columns}
   - name: same_size
     data_tests:
       - has_no_rows:

@@ -137,6 +137,7 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         "raw_finance",
         "stripe",
         "hubspot",
+        "salesforce",
     }
 
     return build_on_postgres(pg_env, tmp_path_factory.mktemp("postgres_build"), {})
