@@ -10,7 +10,9 @@ For each size it generates (or reuses, keyed by customers/seed/months) Parquet r
 ``target/bench/data/<size>/``, measures the *floor* (DuckDB alone reading every column of
 every raw file once), then times ``dbt build`` (models, seeds, data and unit tests) into a
 fresh DuckDB file of its own, ``target/bench/runs/<size>/warehouse.duckdb``, with its own
-dbt target dir. It reports wall and CPU time, the peak memory of the whole process tree
+dbt target dir. The generator's time is recorded beside the data's key file
+(``bench_generated.json``) and reported when the data is reused. It reports wall and CPU
+time, the peak memory of the whole process tree
 (polled from /proc), the rows of every mart (read-only query of the built file), dbt's
 statuses and its slowest models (``run_results.json``), and the DuckDB settings dbt ran
 with. The fixed cost of dbt is measured on the demo data: a full ``dbt parse`` and a
@@ -66,6 +68,7 @@ TABLES = {
     "finance": ("expenses", "fx_rates"),
 }
 DATA_KEY_FILE = "bench_key.json"
+GENERATED_FILE = "bench_generated.json"  # the generator's time, beside the key file
 
 
 # --------------------------------------------------------------------------- results
@@ -244,17 +247,34 @@ def generate_data(folder: Path, key: dict[str, Any], workers: int) -> Measured:
     )
     if result.returncode != 0:
         raise RuntimeError(f"generator failed:\n{result.output[-3000:]}")
-    marker = {
-        "key": key,
-        "seconds": round(result.wall_s, 2),
-        "cpu_seconds": round(result.cpu_s, 2),
-        "peak_mib": round(result.peak_mib, 1),
-        "generator_sources": generator_fingerprint(),
-    }
+    marker = {"key": key, "generator_sources": generator_fingerprint()}
     (scratch / DATA_KEY_FILE).write_text(json.dumps(marker, indent=1) + "\n")
+    (scratch / GENERATED_FILE).write_text(json.dumps(generation_record(result), indent=1) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     scratch.rename(folder)
     return result
+
+
+def generation_record(measured: Measured) -> dict[str, Any]:
+    """What the generator cost, kept beside the data for the runs that reuse it."""
+    return {
+        "seconds": round(measured.wall_s, 2),
+        "cpu_seconds": round(measured.cpu_s, 2),
+        "peak_mib": round(measured.peak_mib, 1),
+        "generated_at": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def recorded_generation(folder: Path) -> dict[str, Any]:
+    """The generator's recorded cost; data sets written before ``GENERATED_FILE`` existed kept
+    it in the key file."""
+    for name in (GENERATED_FILE, DATA_KEY_FILE):
+        path = folder / name
+        if path.exists():
+            record = dict(json.loads(path.read_text()))
+            if record.get("seconds") is not None:
+                return record
+    return {}
 
 
 def generator_fingerprint() -> str:
@@ -267,7 +287,7 @@ def ensure_data(
     folder: Path, key: dict[str, Any], workers: int, regenerate: bool, result: RunResult
 ) -> None:
     if not regenerate and data_is_reusable(folder, key):
-        marker = json.loads((folder / DATA_KEY_FILE).read_text())
+        marker = recorded_generation(folder)
         result.generated = "reused"
         result.generate_s = marker.get("seconds")
         result.generate_cpu_s = marker.get("cpu_seconds")

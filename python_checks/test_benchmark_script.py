@@ -105,8 +105,13 @@ def test_same_size_and_seed_reuse_the_data_another_seed_does_not(
         "--out",
         str(tiny_run),
     ]
+    generated = read_results(tiny_run)[0]
+    recorded = json.loads((tiny_run / "data" / "200" / "bench_generated.json").read_text())
+    assert float(generated["generate_s"]) == recorded["seconds"] > 0
     assert bench.main(argv) == 0
-    assert read_results(tiny_run)[0]["generated"] == "reused"
+    reused = read_results(tiny_run)[0]
+    assert reused["generated"] == "reused"
+    assert reused["generate_s"] == generated["generate_s"]  # the time recorded with the data
     assert bench.main([*argv, "--seed", "7"]) == 0
     assert read_results(tiny_run)[0]["generated"] == "generated"
     key = json.loads((tiny_run / "data" / "200" / "bench_key.json").read_text())["key"]
@@ -151,6 +156,16 @@ def test_targets(bench: ModuleType) -> None:
     killed = [bench.RunResult("1M", customers=1_000_000, build_s=2000.0, dbt_status="exit=-15")]
     bench.check_targets(killed)
     assert killed[0].targets == "FAIL build did not finish (exit=-15)"
+
+
+def test_generator_time_recorded_beside_the_key_and_read_from_older_sets(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    (tmp_path / "bench_key.json").write_text(json.dumps({"key": {}, "seconds": 749.0}))
+    assert bench.recorded_generation(tmp_path)["seconds"] == 749.0  # written before the split
+    (tmp_path / "bench_generated.json").write_text(json.dumps({"seconds": 12.5}))
+    assert bench.recorded_generation(tmp_path)["seconds"] == 12.5
+    assert bench.recorded_generation(tmp_path / "nothing") == {}
 
 
 def test_run_results_parsing(bench: ModuleType) -> None:
