@@ -56,7 +56,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 MIB = 1024 * 1024
-# Targets (target/bench_spec.md). Daily run: its share of the full build, by customers.
+# Targets. The daily run: its share of the full build, by customers.
 TARGET_DAILY_SHARE = {1_000_000: 0.20, 100_000: 0.40}
 TARGET_1M_BUILD_S = 150.0
 TARGET_PEAK_GIB = 8.0
