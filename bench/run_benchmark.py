@@ -934,6 +934,22 @@ def write_markdown(
 # --------------------------------------------------------------------------- main
 
 
+def progress_line(result: RunResult) -> str:
+    """One size's figures as soon as it is done; the steps not run are left out."""
+    parts = [
+        f"generate {result.generate_s} s ({result.generated})",
+        f"floor {result.floor_s} s",
+    ]
+    if result.build_s is not None:
+        parts.append(
+            f"build {result.build_s} s (x{result.floor_multiple} the floor), "
+            f"peak {result.build_peak_mib} MiB"
+        )
+    if result.daily_s is not None:
+        parts.append(f"daily run {result.daily_s} s ({result.daily_share} of the build)")
+    return f"{result.label}: " + ", ".join(parts)
+
+
 def parse_sizes(text: str) -> list[int]:
     sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     if not sizes or any(size < 1 for size in sizes):
@@ -1008,13 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
         result, detail = size_run(customers, args, bench_dir)
         results.append(result)
         details.append(detail)
-        print(
-            f"{result.label}: generate {result.generate_s} s ({result.generated}), "
-            f"floor {result.floor_s} s, build {result.build_s} s "
-            f"(x{result.floor_multiple} the floor), peak {result.build_peak_mib} MiB, "
-            f"daily run {result.daily_s} s ({result.daily_share} of the build)",
-            flush=True,
-        )
+        print(progress_line(result), flush=True)
     checks = target_checks(results)
     mark_targets(results, checks)
     note = (
