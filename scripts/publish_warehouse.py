@@ -262,6 +262,10 @@ def build_and_publish_locked(options: Options, report: Report) -> int:
         if code != 0:
             return code
         with report.step("publish (rename)"):
+            # A log beside the published file is the old file's (see copy_published): DuckDB
+            # must not replay it into the new one. Removed first, a reader opening in between
+            # sees the old file as last checkpointed.
+            options.published.with_name(options.published.name + ".wal").unlink(missing_ok=True)
             os.replace(work, options.published)
         published = True
         print(f"published {options.published}")
