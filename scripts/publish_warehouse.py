@@ -225,8 +225,16 @@ def export_parquet(database: Path, parquet_dir: Path) -> None:
 def failed(step: str, code: int, mode: str) -> int:
     print(f"{step} failed (exit code {code})", file=sys.stderr)
     if mode.startswith("incremental"):
-        # on_schema_change: fail stops an incremental model whose columns changed.
-        print(f"an incremental run: if a model's columns changed, run with {FULL_REFRESH}")
+        # The incremental models keep their rows from before the window: after a switch of raw
+        # data they would keep the old data's rows (the data tests caught that when tried, but
+        # need not always); on_schema_change: fail stops a model whose columns changed. Both
+        # need a build from nothing.
+        print(
+            "an incremental run: if the raw data (RAW_DATA_DIR, RAW_DATA_FORMAT, a source var) "
+            f"or a model's columns changed since the published build, run with {FULL_REFRESH} "
+            "(make build FULL_REFRESH=1)",
+            file=sys.stderr,
+        )
     return code
 
 
