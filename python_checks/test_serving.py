@@ -7,6 +7,7 @@ as a full refresh."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -14,7 +15,9 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -173,12 +176,26 @@ def first_to_exit(processes: list[subprocess.Popen]) -> int:
         time.sleep(0.05)
 
 
-def test_a_second_build_started_together_stops_at_once(tmp_path: Path) -> None:
+@pytest.fixture
+def builds() -> Iterator[list[subprocess.Popen]]:
+    """The publish processes a test started; one still running when the test ends (a failed
+    assertion) is terminated, which stops its dbt and removes its work file."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def test_a_second_build_started_together_stops_at_once(
+    tmp_path: Path, builds: list[subprocess.Popen]
+) -> None:
     path = tmp_path / "warehouse.duckdb"
     targets = [tmp_path / "target_a", tmp_path / "target_b"]
-    processes = [publish(path, target, FIXTURE) for target in targets]
-    stopped_at = first_to_exit(processes)
-    stopped, builder = processes[stopped_at], processes[1 - stopped_at]
+    builds += [publish(path, target, FIXTURE) for target in targets]
+    stopped_at = first_to_exit(builds)
+    stopped, builder = builds[stopped_at], builds[1 - stopped_at]
     stopped_output = finish(stopped, targets[stopped_at])
     assert stopped.returncode == LOCK_BUSY, stopped_output[-3000:]
     assert builder.poll() is None, "the second build did not wait for the first one to finish"
@@ -192,22 +209,56 @@ def test_a_second_build_started_together_stops_at_once(tmp_path: Path) -> None:
     assert lock.exists() and work_files(path) == []
 
 
-def test_with_wait_two_builds_run_in_turn(tmp_path: Path) -> None:
+def test_with_wait_two_builds_run_in_turn(tmp_path: Path, builds: list[subprocess.Popen]) -> None:
     path = tmp_path / "warehouse.duckdb"
     targets = [tmp_path / "target_a", tmp_path / "target_b"]
-    processes = [publish(path, target, FIXTURE, options=("--wait",)) for target in targets]
-    outputs = [finish(process, target) for process, target in zip(processes, targets)]
-    for process, output in zip(processes, outputs):
+    builds += [publish(path, target, FIXTURE, options=("--wait",)) for target in targets]
+    outputs = [finish(process, target) for process, target in zip(builds, targets)]
+    for process, output in zip(builds, outputs):
         assert process.returncode == 0, output[-3000:]
     waited = [index for index, output in enumerate(outputs) if "waiting for the build" in output]
     assert len(waited) == 1, outputs
     second = waited[0]
     first = 1 - second
     lock = path.with_name(path.name + ".lock")
-    assert f"holding {lock} (pid {processes[first].pid}, since " in outputs[second]
+    assert f"holding {lock} (pid {builds[first].pid}, since " in outputs[second]
     assert "mode: first build" in outputs[first]
     assert f"mode: incremental from {path}" in outputs[second]
     assert work_files(path) == []
+
+
+@pytest.mark.parametrize("before", ["empty", "the previous holder's"])
+def test_a_build_stopped_as_another_takes_the_lock_names_the_new_holder(
+    before: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Builds started together meet in the moment between one taking the lock and writing its
+    pid: the lock file is still empty or names the previous holder, who is gone. The build
+    that stops still names the new holder."""
+    published = tmp_path / "warehouse.duckdb"
+    lock = published.with_name(published.name + ".lock")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    previous = {"pid": gone.pid, "since": "yesterday"}
+    lock.write_text("" if before == "empty" else json.dumps(previous) + "\n")
+    with lock.open("r+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+
+        def write_pid() -> None:
+            time.sleep(0.3)
+            held.seek(0)
+            held.truncate()
+            held.write(json.dumps({"pid": os.getpid(), "since": "now"}) + "\n")
+            held.flush()
+
+        writer = threading.Thread(target=write_pid)
+        writer.start()
+        code = publish_warehouse.build_and_publish(
+            publish_warehouse.parse_options(["--published", str(published)])
+        )
+        writer.join()
+    assert code == LOCK_BUSY
+    assert f"holds {lock} (pid {os.getpid()}, since now)" in capsys.readouterr().err
+    assert not published.exists()
 
 
 def incremental_model_runs(target: Path) -> dict[str, str]:

@@ -97,15 +97,38 @@ def remove_database(path: Path) -> None:
         candidate.unlink(missing_ok=True)
 
 
-def holder(handle: TextIO) -> str:
-    """Who holds the lock, from what the holder wrote into the lock file."""
+def written_holder(handle: TextIO) -> tuple[int, str] | None:
+    """The pid and start time a holder wrote into the lock file, if it holds one."""
     handle.seek(0)
     try:
         written = json.loads(handle.read())
-        return f"pid {written['pid']}, since {written['since']}"
+        return int(written["pid"]), str(written["since"])
     except (ValueError, KeyError, TypeError):
-        # The holder may be between taking the lock and writing its pid.
-        return "pid unknown"
+        return None
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder(handle: TextIO, patience: float = 2.0) -> str:
+    """Who holds the lock. A holder writes its pid just after it takes the lock, so a build
+    started at the same instant can find the file still empty, or still naming the previous
+    holder (gone): read again for a moment before giving up."""
+    deadline = time.monotonic() + patience
+    while True:
+        written = written_holder(handle)
+        if written is not None and running(written[0]):
+            return f"pid {written[0]}, since {written[1]}"
+        if time.monotonic() > deadline:
+            return "pid unknown"
+        time.sleep(0.02)
 
 
 def try_lock(handle: TextIO, block: bool) -> bool:
