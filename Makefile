@@ -27,6 +27,8 @@ LINT_DB := $(CURDIR)/target/lint_warehouse.duckdb
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
+	@echo "                (incremental from the published file; FULL_REFRESH=1 from nothing;"
+	@echo "                WAIT=1 waits for a build already running instead of stopping)"
 	@echo "make test       ruff + sqlfluff lint, dbt build on a test database, pytest python_checks (PostgreSQL included)"
 	@echo "make demo-data  regenerate data/demo (byte for byte): the raw contract, data/demo/stripe, hubspot and salesforce"
 	@echo "make docs       dbt docs generate (target/index.html, target/static_index.html)"
@@ -46,9 +48,10 @@ $(STAMP): requirements.txt constraints.txt
 install: $(STAMP)
 
 # The embedded DuckDB warehouse, whatever DBT_TARGET a shell exported (postgres_local.sh sets one).
+# Incremental from the published file; one build at a time (a second one exits with 75).
 build: $(STAMP)
 	DBT_TARGET=duckdb $(BIN)/python -m scripts.publish_warehouse --published $(WAREHOUSE) \
-		--parquet-dir $(CURDIR)/target/parquet
+		--parquet-dir $(CURDIR)/target/parquet $(if $(WAIT),--wait) $(if $(FULL_REFRESH),--full-refresh)
 
 # pytest runs every check, the PostgreSQL ones included: a local server from Debian's packages is
 # installed and started when none runs (scripts/postgres_local.sh). The DuckDB checks keep the
@@ -93,8 +96,9 @@ demo-data: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/dbt docs generate --static
 
+# Not warehouse.duckdb.lock: a build waiting on it would otherwise run beside the next one.
 clean:
-	rm -rf target warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.building
+	rm -rf target warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.building*
 
 lock: $(STAMP)
 	{ echo "# Full lock of requirements.txt, from 'pip freeze' in a fresh Python 3.11 venv."; \
