@@ -4,15 +4,18 @@ test passed, replace the file BI tools open with it in one atomic rename.
 DuckDB locks a database file both ways (a writer blocks readers and a reader blocks the
 writer), so dbt never opens the published file. One build at a time holds `<published>.lock`;
 a second one stops at once (exit 75) or, with --wait, waits its turn. The build copies the
-published file to its own `<published>.building-<pid>` (so the incremental models run
-incrementally; from nothing with --full-refresh or on a first build), runs `dbt build` (every
-model and test) and `dbt docs generate` on it, checkpoints it and renames it over the published
-file. Readers that hold the old file keep reading the old, complete warehouse; readers that
-open it afterwards see the new one; a failed build, test or docs step removes the work file and
-leaves the published file (and its Parquet export) as it was.
+published file to the work file `<published>.building` (its own while it holds the lock; one
+name for every build, so that dbt's partial parsing, keyed on the profile and so on the file's
+name, carries over from one daily build to the next), so the incremental models run
+incrementally (from nothing with --full-refresh or on a first build); it runs `dbt build` (every
+model and data test; unit tests with --unit-tests) and `dbt docs generate` on it, checkpoints
+it and renames it over the published file. Readers that hold the old file keep reading the old,
+complete warehouse; readers that open it afterwards see the new one; a failed build, test or
+docs step removes the work file and leaves the published file (and its Parquet export) as it
+was.
 
     python -m scripts.publish_warehouse --published warehouse.duckdb [--parquet-dir DIR]
-        [--full-refresh] [--wait] [--no-docs]
+        [--full-refresh] [--wait] [--unit-tests] [--no-docs]
         [-- <extra dbt arguments, e.g. --vars '{as_of_date: 2026-06-30}'>]
 """
 
@@ -52,6 +55,7 @@ class Options:
     docs: bool = True
     full_refresh: bool = False
     wait: bool = False
+    unit_tests: bool = False
 
 
 @dataclass
@@ -80,14 +84,14 @@ def lock_path(published: Path) -> Path:
     return published.with_name(published.name + ".lock")
 
 
-def work_path(published: Path, pid: int | None = None) -> Path:
-    return published.with_name(f"{published.name}.building-{pid or os.getpid()}")
+def work_path(published: Path) -> Path:
+    return published.with_name(f"{published.name}.building")
 
 
 def stale_work_files(published: Path) -> list[Path]:
     """Work files (and their logs) of builds that died without cleaning up. Only called under
-    the lock: then no other build of this published file is running. `<published>.building` is
-    the single work file of the script's earlier versions."""
+    the lock: then no other build of this published file is running. `<published>.building-<pid>`
+    is the work file of an earlier version."""
     pattern = re.compile(re.escape(published.name) + r"\.building(-\d+)?(\.wal)?")
     return sorted(p for p in published.parent.iterdir() if pattern.fullmatch(p.name))
 
@@ -267,13 +271,20 @@ def build_work_file(options: Options, work: Path, report: Report) -> int:
     report.mode = start_work_file(options, work, report)
     print(f"building {work.name}: {report.mode}", flush=True)
     refresh = [FULL_REFRESH] if options.full_refresh else []
+    # Unit tests check the code, not the data: `make test` and CI run them; a data refresh runs
+    # every data test (D38).
+    code_checks = [] if options.unit_tests else ["--exclude-resource-type", "unit_test"]
     with report.step("dbt build"):
-        code = run_dbt(["build", *refresh, *options.dbt_args], work)
+        code = run_dbt(["build", *refresh, *code_checks, *options.dbt_args], work)
     if code != 0:
         return failed("dbt build (models and tests)", code, report.mode)
     if options.docs:
         with report.step("dbt docs generate"):
-            code = run_dbt(["docs", "generate", "--static", *options.dbt_args], work)
+            # The build just compiled every node into target/: no second compile (7 s of 9 on
+            # the demo).
+            code = run_dbt(
+                ["docs", "generate", "--static", "--no-compile", *options.dbt_args], work
+            )
         if code != 0:
             return failed("dbt docs generate", code, report.mode)
     with report.step("checkpoint"):
@@ -339,6 +350,9 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--wait", action="store_true", help="wait for a build holding the lock, then build"
     )
+    parser.add_argument(
+        "--unit-tests", action="store_true", help="also run dbt's unit tests (make test does)"
+    )
     parser.add_argument("dbt_args", nargs="*", help="extra arguments for dbt (after --)")
     args = parser.parse_args(argv)
     # --full-refresh after `--` still means a build from nothing; `dbt docs generate` rejects it.
@@ -350,6 +364,7 @@ def parse_options(argv: list[str] | None) -> Options:
         docs=not args.no_docs,
         full_refresh=args.full_refresh or len(dbt_args) < len(args.dbt_args),
         wait=args.wait,
+        unit_tests=args.unit_tests,
     )
 
 
