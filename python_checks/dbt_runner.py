@@ -11,6 +11,10 @@ from pathlib import Path
 import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
+# A build of every model and data test without dbt's unit tests: those do not read the data, and
+# run once in `make test`'s own build (checks that build other data use this).
+BUILD_DATA_TESTS = ["build", "--exclude-resource-type", "unit_test"]
+
 DBT = Path(sys.executable).with_name("dbt")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, query, run_dbt
+from python_checks.dbt_runner import BUILD_DATA_TESTS, REPO, DbtRun, query, run_dbt
 from python_checks.engine_comparison import warehouse_mart_differences
 
 DEMO = REPO / "data" / "demo"
@@ -177,9 +177,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     cut_billing(fresh)
     shutil.copytree(fresh, cut)
     cut_crm_and_finance(cut)
-    # The fresh set builds green with every data test (the unit tests do not read the data: they
-    # run in `make test`'s own build); the other two need only their marts.
-    build(fresh, root / "fresh", ["build", "--exclude-resource-type", "unit_test"])
+    # The fresh set builds green with every data test; the other two need only their marts.
+    build(fresh, root / "fresh", BUILD_DATA_TESTS)
     marts_only = ["build", "--exclude-resource-type", "test", "unit_test"]
     build(cut, root / "cut", marts_only)
     build(DEMO, root / "var", [*marts_only, "--vars", json.dumps({"as_of_date": AS_OF})])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from python_checks.conftest import DEMO_RAW_DIR
-from python_checks.dbt_runner import REPO, run_dbt
+from python_checks.dbt_runner import BUILD_DATA_TESTS, REPO, run_dbt
 from python_checks.marts_comparison import funnel_differences, revenue_differences
 
 # (seed, paying customers, months, start): different sizes, lengths and calendars. The small
@@ -59,10 +59,8 @@ def test_random_data_marts_equal_the_reference(
         check=True,
         capture_output=True,
     )
-    # Every data test on each random company; the unit tests, which do not read it, run once in
-    # `make test`'s own build.
     build = run_dbt(
-        ["build", "--exclude-resource-type", "unit_test"],
+        BUILD_DATA_TESTS,
         tmp_path / "warehouse.duckdb",
         tmp_path / "target",
         raw_dir=raw_dir,

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, query, run_dbt
+from python_checks.dbt_runner import BUILD_DATA_TESTS, REPO, DbtRun, query, run_dbt
 from python_checks.reference.raw import load_raw
 
 FIXTURE = REPO / "python_checks" / "fixtures" / "raw_small"
@@ -81,7 +81,7 @@ def fixture_build(
         raw_dir = workdir / "raw"
         write_parquet_copy(FIXTURE, raw_dir)
     run = run_dbt(
-        ["build"],
+        BUILD_DATA_TESTS,
         workdir / "warehouse.duckdb",
         workdir / "target",
         raw_dir=raw_dir,
@@ -191,7 +191,9 @@ def test_unparseable_values_are_quarantined_not_fatal(tmp_path: Path) -> None:
         )
     with (raw_dir / "finance" / "expenses.csv").open("a") as handle:
         handle.write("ex_text,2024-02-01,marketing,events,events,a lot,USD\n")
-    run = run_dbt(["build"], tmp_path / "warehouse.duckdb", tmp_path / "target", raw_dir=raw_dir)
+    run = run_dbt(
+        BUILD_DATA_TESTS, tmp_path / "warehouse.duckdb", tmp_path / "target", raw_dir=raw_dir
+    )
     assert run.returncode == 0, run.output[-5000:]
     quarantined = set()
     for folder in TABLES:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import DbtRun, query, run_dbt
+from python_checks.dbt_runner import BUILD_DATA_TESTS, DbtRun, query, run_dbt
 from python_checks.test_raw_data_dir import (
     EXPECTED_DUPLICATES,
     EXPECTED_QUARANTINE,
@@ -106,7 +106,7 @@ def messy_build(
     else:
         ragged = add_ragged_lines(csv_dir)
     run = run_dbt(
-        ["build"],
+        BUILD_DATA_TESTS,
         workdir / "warehouse.duckdb",
         workdir / "target",
         raw_dir=raw_dir,
@@ -187,7 +187,7 @@ def test_utc_offsets_are_converted_across_a_month_boundary(messy_build) -> None:
 
 def run_on(raw_dir: Path, tmp_path: Path, data_format: str) -> DbtRun:
     return run_dbt(
-        ["build"],
+        BUILD_DATA_TESTS,
         tmp_path / "warehouse.duckdb",
         tmp_path / "target",
         raw_dir=raw_dir,
