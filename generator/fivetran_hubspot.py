@@ -94,7 +94,9 @@ from generator.fivetran_stripe import (
     format_seconds,
     integer,
     normalise_ts,
+    parse_converter_args,
     parse_ts,
+    print_counts,
     read_rows,
     reload_synced,
     sha256_digest,
@@ -789,23 +791,11 @@ def convert(contract_dir: Path, out: Path, file_format: str | None = None) -> Hu
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--contract-dir", type=Path, default=Path("data/demo"))
-    parser.add_argument("--out", type=Path, default=Path("data/demo"))
-    parser.add_argument(
-        "--format",
-        dest="file_format",
-        choices=("csv", "parquet"),
-        default=None,
-        help="output format (default: the contract's)",
-    )
-    parser.add_argument("--quiet", action="store_true")
-    return parser.parse_args(argv)
+    return parse_converter_args(__doc__.split("\n\n")[0], argv)
 
 
 def report(result: HubspotResult, out: Path) -> None:
-    for table, count in result.counts.items():
-        print(f"{table:32s} {count:8d} rows")
+    print_counts(result.counts)
     print(f"stage dates of contacts: {result.group_summary()}")
     print(f"converted in {result.seconds:.1f} s into {out / 'hubspot'}")
 

@@ -1189,8 +1189,9 @@ def convert(contract_dir: Path, out: Path, file_format: str | None = None) -> St
     )
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_converter_args(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The command line every connector converter takes."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--contract-dir", type=Path, default=Path("data/demo"))
     parser.add_argument("--out", type=Path, default=Path("data/demo"))
     parser.add_argument(
@@ -1204,9 +1205,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def report(result: StripeResult, out: Path) -> None:
-    for table, count in result.counts.items():
+def print_counts(counts: dict[str, int]) -> None:
+    """A converter's report: the rows written per table."""
+    for table, count in counts.items():
         print(f"{table:32s} {count:8d} rows")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return parse_converter_args(__doc__.split("\n\n")[0], argv)
+
+
+def report(result: StripeResult, out: Path) -> None:
+    print_counts(result.counts)
     print(f"e-mail fallback: {result.fallbacks} of {result.customers} customer rows")
     print(f"converted in {result.seconds:.1f} s into {out / 'stripe'}")
 

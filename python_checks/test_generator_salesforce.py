@@ -21,7 +21,6 @@ with the converter's helpers; only its two deterministic choices (`lacks_convert
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from collections import Counter, defaultdict
@@ -37,6 +36,12 @@ if str(REPO) not in sys.path:
 
 from generator.fivetran_salesforce import lacks_converted_row, restates  # noqa: E402
 from generator.fivetran_salesforce import main as salesforce_main  # noqa: E402
+from python_checks.converter_checks import (  # noqa: E402
+    Shape,
+    assert_parquet_holds_the_csv,
+    assert_reproduces_the_demo,
+    assert_same_bytes,
+)
 from python_checks.test_generator_hubspot import (  # noqa: E402
     channel,
     channels,
@@ -136,8 +141,7 @@ def load(folder: Path) -> dict[str, list[Row]]:
     return tables
 
 
-def salesforce_files(folder: Path, suffix: str = "csv") -> list[Path]:
-    return [folder / "salesforce" / f"{table}.{suffix}" for table in COLUMNS]
+SALESFORCE = Shape("salesforce", tuple(COLUMNS), salesforce_main)
 
 
 def day(value: str) -> str:
@@ -298,37 +302,21 @@ def appended(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Row]]:
 
 
 def test_two_runs_give_identical_bytes(small: dict[str, Path]) -> None:
-    for first, second in zip(salesforce_files(small["first"]), salesforce_files(small["second"])):
-        assert first.read_bytes() == second.read_bytes(), first.name
-        assert b"\r\n" not in first.read_bytes(), first.name
+    assert_same_bytes(SALESFORCE, small["first"], small["second"])
 
 
 def test_salesforce_alone_keeps_no_contract_and_writes_the_same(small: dict[str, Path]) -> None:
     assert not (small["alone"] / "crm").exists()
     assert not (small["alone"] / "hubspot").exists()
-    for first, alone in zip(salesforce_files(small["first"]), salesforce_files(small["alone"])):
-        assert first.read_bytes() == alone.read_bytes(), first.name
+    assert_same_bytes(SALESFORCE, small["first"], small["alone"])
 
 
 def test_converter_alone_reproduces_the_committed_demo(tmp_path: Path) -> None:
-    if not (DEMO / "salesforce" / "lead.csv").exists():
-        pytest.skip("data/demo/salesforce not generated")
-    assert salesforce_main(["--contract-dir", str(DEMO), "--out", str(tmp_path), "--quiet"]) == 0
-    for made, committed in zip(salesforce_files(tmp_path), salesforce_files(DEMO)):
-        assert made.read_bytes() == committed.read_bytes(), f"{made.name} differs from data/demo"
+    assert_reproduces_the_demo(SALESFORCE, DEMO, tmp_path)
 
 
 def test_parquet_holds_the_csv_rows(small: dict[str, Path], tmp_path: Path) -> None:
-    pq = pytest.importorskip("pyarrow.parquet")
-    args = ["--contract-dir", str(small["first"]), "--out", str(tmp_path), "--quiet"]
-    assert salesforce_main([*args, "--format", "parquet"]) == 0
-    for table in COLUMNS:
-        parquet = pq.read_table(tmp_path / "salesforce" / f"{table}.parquet")
-        assert all(str(field.type) == "string" for field in parquet.schema), table
-        rows = [tuple(row.values()) for row in parquet.to_pylist()]
-        with (small["first"] / "salesforce" / f"{table}.csv").open(newline="") as handle:
-            expected = [tuple(v or None for v in row) for row in list(csv.reader(handle))[1:]]
-        assert rows == expected, table
+    assert_parquet_holds_the_csv(SALESFORCE, small["first"], tmp_path)
 
 
 # --------------------------------------------------------------------------- layout, mapping

@@ -32,6 +32,12 @@ if str(REPO) not in sys.path:
 from generator.fivetran_stripe import main as stripe_main  # noqa: E402
 from generator.fivetran_stripe import normalise_ts  # noqa: E402
 from generator.raw_data import main as raw_main  # noqa: E402
+from python_checks.converter_checks import (  # noqa: E402
+    Shape,
+    assert_parquet_holds_the_csv,
+    assert_reproduces_the_demo,
+    assert_same_bytes,
+)
 
 DEMO = REPO / "data" / "demo"
 Row = dict[str, str]
@@ -142,8 +148,7 @@ def run_raw(out: Path, *args: str) -> Path:
     return out
 
 
-def stripe_files(folder: Path, suffix: str = "csv") -> list[Path]:
-    return [folder / "stripe" / f"{table}.{suffix}" for table in COLUMNS]
+STRIPE = Shape("stripe", tuple(COLUMNS), stripe_main)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -184,36 +189,20 @@ def demo() -> dict[str, list[Row]]:
 
 
 def test_two_runs_give_identical_bytes(small: dict[str, Path]) -> None:
-    for first, second in zip(stripe_files(small["first"]), stripe_files(small["second"])):
-        assert first.read_bytes() == second.read_bytes(), first.name
-        assert b"\r\n" not in first.read_bytes(), first.name
+    assert_same_bytes(STRIPE, small["first"], small["second"])
 
 
 def test_stripe_alone_keeps_no_contract_and_writes_the_same(small: dict[str, Path]) -> None:
     assert not (small["alone"] / "billing").exists()
-    for first, alone in zip(stripe_files(small["first"]), stripe_files(small["alone"])):
-        assert first.read_bytes() == alone.read_bytes(), first.name
+    assert_same_bytes(STRIPE, small["first"], small["alone"])
 
 
 def test_converter_alone_reproduces_the_committed_demo(tmp_path: Path) -> None:
-    if not (DEMO / "stripe" / "invoice.csv").exists():
-        pytest.skip("data/demo/stripe not generated")
-    assert stripe_main(["--contract-dir", str(DEMO), "--out", str(tmp_path), "--quiet"]) == 0
-    for made, committed in zip(stripe_files(tmp_path), stripe_files(DEMO)):
-        assert made.read_bytes() == committed.read_bytes(), f"{made.name} differs from data/demo"
+    assert_reproduces_the_demo(STRIPE, DEMO, tmp_path)
 
 
 def test_parquet_holds_the_csv_rows(small: dict[str, Path], tmp_path: Path) -> None:
-    pq = pytest.importorskip("pyarrow.parquet")
-    args = ["--contract-dir", str(small["first"]), "--out", str(tmp_path), "--quiet"]
-    assert stripe_main([*args, "--format", "parquet"]) == 0
-    for table in COLUMNS:
-        parquet = pq.read_table(tmp_path / "stripe" / f"{table}.parquet")
-        assert all(str(field.type) == "string" for field in parquet.schema), table
-        rows = [tuple(row.values()) for row in parquet.to_pylist()]
-        with (small["first"] / "stripe" / f"{table}.csv").open(newline="") as handle:
-            expected = [tuple(v or None for v in row) for row in list(csv.reader(handle))[1:]]
-        assert rows == expected, table
+    assert_parquet_holds_the_csv(STRIPE, small["first"], tmp_path)
 
 
 # --------------------------------------------------------------------------- layout, mapping
