@@ -24,6 +24,10 @@ MODELS = {
     "select 3, 'quarantined', null union all select null, 'quarantined', 7",
     "quarantine_rows": "select 'rows' as source_table, 3 as id union all select 'rows', null",
     "quarantine_short": "select 'rows' as source_table, 3 as id where false",
+    "fated_rows": "select 1 as raw_row_number, 'staged' as row_status, null as quarantine_reason"
+    " union all select 2, 'quarantined', 'null key' union all select 3, 'deleted', null",
+    "misfated_rows": "select 1 as raw_row_number, 'staged' as row_status, 'null key' as"
+    " quarantine_reason union all select 1, 'lost', null union all select null, 'staged', null",
 }
 PROPERTIES = """
 version: 2
@@ -69,6 +73,14 @@ models:
     data_tests:
       - has_no_rows:
           config: {alias: good_has_no_rows}
+  - name: fated_rows
+    data_tests:
+      - row_fates_are_sound:
+          config: {alias: good_row_fates_are_sound}
+  - name: misfated_rows
+    data_tests:
+      - row_fates_are_sound:
+          config: {alias: bad_row_fates_are_sound}
   - name: quarantine_rows
     data_tests:
       - not_null_columns:

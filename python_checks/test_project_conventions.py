@@ -12,7 +12,7 @@ import pytest
 from python_checks.dbt_runner import REPO, query
 
 PERSONAL_DATA_COLUMNS = {"email", "first_name", "last_name", "customer_name", "name"}
-KEY_TESTS = {"unique", "unique_combination_of_columns"}
+KEY_TESTS = {"unique", "unique_combination_of_columns", "row_fates_are_sound"}
 
 
 def project_models(manifest: dict) -> list[dict]:
