@@ -5,10 +5,17 @@ changed and deleted); `dbt build` then runs incrementally on that warehouse (dat
 and every mart, intermediate and staging relation must equal a `--full-refresh` build of the same
 raw data, row by row. The late rows must move an earlier month (else the check proves nothing),
 and with no lookback window the incremental run must miss them (the window is what catches them).
+
+The base tables stage incrementally too (only the rows loaded since the last run, and the kept rows
+whose fate those change), so the raw data carries the cases that change a kept row's fate: an
+invoice and its line whose customer arrives a day late (orphans on day 1, staged on day 2, two
+tables down), and ragged CSV lines on both days (renumbered after the rows read). Raw data
+replaced instead of appended stops the run.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import shutil
 import subprocess
@@ -31,11 +38,99 @@ INCREMENTAL_MODELS = (
     "marts/fct_mrr_movements",
 )
 FLOAT_TOLERANCE = 1e-9
-# Build bookkeeping, not data: which as-of date the build before had, hence where it recomputed.
-BUILD_COLUMNS = {"previous_as_of_date", "recompute_from_month"}
+# Build bookkeeping, not data: which as-of date the build before had, hence where it recomputed,
+# and which run last decided a base row's fate.
+BUILD_COLUMNS = {"previous_as_of_date", "recompute_from_month", "fate_computed_at"}
 MODELS_ONLY = ["--exclude-resource-type", "test", "unit_test"]
 
 Row = tuple[Any, ...]
+LATE_CUSTOMER, LATE_INVOICE, LATE_LINE = "cus_late_parent", "in_late_parent", "il_late_parent"
+
+
+def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writerows(rows)
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _invoice_before_its_customer(day1: Path) -> None:
+    """Day 1 loads a paid one-off invoice and its line, dated on the latest invoice's day, of a
+    customer only day 2 loads: the invoice is an orphan, and so its line."""
+    billing = day1 / "billing"
+    line = next(
+        row
+        for row in _csv_rows(billing / "invoice_line_items.csv")
+        if row["line_type"] == "invoiceitem"
+    )
+    latest = max(_csv_rows(billing / "invoices.csv"), key=lambda row: row["created_at"])
+    amount, at = line["amount"], latest["created_at"]
+    _append_csv(
+        billing / "invoices.csv",
+        [
+            {
+                **latest,
+                "invoice_id": LATE_INVOICE,
+                "customer_id": LATE_CUSTOMER,
+                "subscription_id": "",
+                "status": "paid",
+                "billing_reason": "manual",
+                "period_start": at,
+                "period_end": at,
+                "subtotal": amount,
+                "discount_total": "0",
+                "tax": "0",
+                "total": amount,
+                "amount_paid": amount,
+                "paid_at": at,
+            }
+        ],
+    )
+    _append_csv(
+        billing / "invoice_line_items.csv",
+        [
+            {
+                **line,
+                "line_item_id": LATE_LINE,
+                "invoice_id": LATE_INVOICE,
+                "period_start": at,
+                "period_end": at,
+            }
+        ],
+    )
+
+
+def _customer_after_its_invoice(day2: Path) -> None:
+    """Day 2 loads the customer: its invoice and, through it, the line are staged."""
+    billing = day2 / "billing"
+    invoice = next(
+        row for row in _csv_rows(billing / "invoices.csv") if row["invoice_id"] == LATE_INVOICE
+    )
+    customer = _csv_rows(billing / "customers.csv")[0]
+    _append_csv(
+        billing / "customers.csv",
+        [
+            {
+                **customer,
+                "customer_id": LATE_CUSTOMER,
+                "email": "billing@late-parent.example",
+                "name": "Late Parent",
+                "crm_company_id": "",
+                "currency": invoice["currency"],
+                "created_at": invoice["created_at"],
+            }
+        ],
+    )
+
+
+def _ragged_lines(raw_dir: Path, count: int) -> None:
+    with (raw_dir / "billing" / "invoices.csv").open("a") as handle:
+        for number in range(count):
+            handle.write(f"in_ragged_{number},cus_000001\n")
 
 
 def _ok(run: DbtRun) -> None:
@@ -100,7 +195,7 @@ def differences(incremental: Path, full: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Day 1 raw data built in full; day 2 (day 1 + one appended day) built three ways: a full
     refresh, the daily incremental `dbt build` (data tests included) on top of day 1's warehouse,
     and the same incremental run with no lookback. Independent builds run two at a time."""
@@ -127,12 +222,16 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         check=True,
         capture_output=True,
     )
+    _invoice_before_its_customer(day1)
     subprocess.run(
         [sys.executable, "-m", "generator.append_day", "--raw-dir", str(day1), "--out", str(day2)],
         cwd=REPO,
         check=True,
         capture_output=True,
     )
+    _customer_after_its_invoice(day2)
+    _ragged_lines(day1, 1)
+    _ragged_lines(day2, 2)
     paths = {
         name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")
     }
@@ -171,19 +270,77 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ]
         for future in second:
             _ok(future.result())
-    return {**paths, "target_incremental": root / "t_incremental"}
+    return {
+        **paths,
+        "target_incremental": root / "t_incremental",
+        "day2_raw": day2,
+        "root": root,
+    }
 
 
-def test_incremental_run_equals_full_refresh_with_late_rows(builds: dict[str, Path]) -> None:
+def test_incremental_run_equals_full_refresh_with_late_rows(builds: dict[str, Any]) -> None:
+    run = builds["target_incremental"] / "run" / "revops_warehouse" / "models"
     for model in INCREMENTAL_MODELS:
-        compiled = (
-            builds["target_incremental"] / "run" / "revops_warehouse" / "models" / f"{model}.sql"
-        )
+        compiled = run / f"{model}.sql"
         assert "delete from" in compiled.read_text(), f"{model} was rebuilt, not run incrementally"
+    base_tables = sorted(run.glob("staging/*/base/base_*.sql"))
+    assert len(base_tables) == 13
+    for executed in base_tables:
+        assert "delete from" in executed.read_text(), executed.name
+        compiled = Path(str(executed).replace("/run/", "/compiled/", 1)).read_text()
+        assert "where raw_row_number >" in compiled, f"{executed.name} staged every raw row"
     assert differences(builds["incremental"], builds["full"]) == []
 
 
-def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Path]) -> None:
+def _fates(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_the_day_changes_fates_of_rows_kept_from_day_1(builds: dict[str, Any]) -> None:
+    """Else the equality above would not cover re-staging kept rows: the customer loaded on day 2
+    stages its invoice kept from day 1, and that invoice the line two tables down."""
+    for table, key, value, reason in (
+        ("invoices", "invoice_id", LATE_INVOICE, "orphan customer_id"),
+        ("invoice_line_items", "line_item_id", LATE_LINE, "orphan invoice_id"),
+    ):
+        fate = (
+            f"select row_status, quarantine_reason from staging.base_billing__{table} "
+            f"where {key} = '{value}'"
+        )
+        assert _fates(builds["day1"], fate) == [("quarantined", reason)]
+        assert _fates(builds["incremental"], fate) == [("staged", None)]
+    rejected = (
+        "select raw_row_number, raw_line, quarantine_reason from staging.base_billing__invoices "
+        "where raw_file is not null order by raw_line"
+    )
+    kept = _fates(builds["incremental"], rejected)
+    assert [reason for *_, reason in kept] == ["wrong number of fields"] * 2
+    assert kept == _fates(builds["full"], rejected)
+
+
+def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, Any]) -> None:
+    """Customers re-written in another order: the row at the last load order is not the one
+    staged there, so the incremental run stops and says to build in full."""
+    root: Path = builds["root"]
+    replaced = root / "replaced"
+    shutil.copytree(builds["day2_raw"], replaced)
+    customers = replaced / "billing" / "customers.csv"
+    header, *rows = customers.read_text().splitlines()
+    customers.write_text("\n".join([header, *reversed(rows)]) + "\n")
+    shutil.copy(builds["incremental"], root / "replaced.duckdb")
+    run = run_dbt(
+        ["run", "--select", "+base_billing__customers"],
+        root / "replaced.duckdb",
+        root / "t_replaced",
+        raw_dir=replaced,
+    )
+    assert run.returncode != 0
+    assert "base_billing__customers: raw row" in run.output
+    assert "FULL_REFRESH=1" in run.output
+
+
+def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Any]) -> None:
     """The late rows change a month before the new day's month: the equality covers them."""
     day1_mrr = _rows(builds["day1"], "marts.kpi_mrr")[1]
     full_mrr = {row[0]: row for row in _rows(builds["full"], "marts.kpi_mrr")[1]}
@@ -191,7 +348,7 @@ def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Path]) -> Non
     assert [row[0] for row in day1_mrr if row[0] < new_month and full_mrr.get(row[0]) != row]
 
 
-def test_without_a_lookback_the_late_rows_are_missed(builds: dict[str, Path]) -> None:
+def test_without_a_lookback_the_late_rows_are_missed(builds: dict[str, Any]) -> None:
     """The lookback window is what catches the late rows: with none, the incremental run keeps
     the backdated month as it was, and the comparison sees it."""
     found = differences(builds["no_lookback"], builds["full"])

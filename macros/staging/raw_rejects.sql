@@ -42,7 +42,14 @@
     {%- endif -%}
     {%- set rejects = 'revops_rejects_' ~ table_name -%}
     {%- set scans = 'revops_reject_scans_' ~ table_name -%}
-    insert into {{ this }} (raw_row_number, raw_file, raw_line, quarantine_reason, row_status)
+    {#- An incremental run re-read the whole file: its rejected lines replace the kept ones,
+        numbered after the rows read as a full build numbers them. -#}
+    {%- if is_incremental() %}
+    delete from {{ this }} where raw_file is not null;
+    {% endif %}
+    insert into {{ this }} (
+        raw_row_number, raw_file, raw_line, quarantine_reason, row_status, fate_computed_at
+    )
     with
 
     numbered as (
@@ -79,7 +86,8 @@
             when rejected_lines.is_ragged then 'wrong number of fields'
             else 'unreadable line: ' || lower(rejected_lines.error_type)
         end,
-        'quarantined'
+        'quarantined',
+        {{ run_started_at_sql() }}
     from rejected_lines
     cross join numbered
 {%- endmacro %}

@@ -14,6 +14,18 @@
     Every raw row of the adapter's table is one row here: raw rows = staged + duplicate +
     test_mode + deleted + quarantined (the reconciliation the base tables' tests check).
 
+    Incremental staging. Where the raw layer only grows by loads (the contract shape on DuckDB:
+    dbt_project.yml makes those base tables incremental), a run after the first stages only
+    - the rows loaded since the last run (load order above the last one staged), and
+    - the kept rows whose fate those can change: older versions of a key loaded again, and rows
+      pointing at a row that a table they look up re-staged since (`fate_computed_at`, the run
+      that last decided a row's fate, carries the change down: customer -> invoice -> line).
+    and replaces those rows by load order (unique_key raw_row_number). Everything else keeps the
+    fate it had, which is the fate a full build gives it: a row's fate depends only on its key's
+    versions and on what it looks up. A seed edited since (currencies, channels, stages) needs a
+    full refresh. Raw data replaced or edited rather than appended stops the run with an error
+    (see staging_watermark).
+
     Row-tracking columns every adapter gives (see `adapter_tracking_columns`):
       raw_row_number      load order (the last load of a key wins among equals)
       raw_file, raw_line  where a rejected CSV line was (null for rows the reader read)
@@ -35,6 +47,9 @@
                      has_fates true for a canonical base table: only its staged and test-mode
                               rows are looked up (a quarantined parent makes an orphan)
                      columns  {its column: name here} to carry over
+                     changes_with  the canonical base table a relation given as a subquery
+                              reads (an incremental run re-stages the rows pointing at what
+                              it re-staged); implied by has_fates
       test_mode_from  aliases of fated lookups whose test-mode rows make this row test-mode
       derived      {name: SQL expression} computed after the lookups (may use their columns)
       checks       list of (reason, condition) pairs, in precedence order
@@ -47,11 +62,61 @@
     {%- set null_checks = [] -%}
     {%- for column in key -%}{%- do null_checks.append(column ~ ' is null') -%}{%- endfor -%}
     {%- set key_is_null = '(' ~ null_checks | join(' or ') ~ ')' -%}
+    {%- do boolean_literal('incremental_staging') -%}
+    {%- set restaging = is_incremental() -%}
 with
+{% if restaging %}
+    {%- set last = staging_watermark(rows, key) -%}
+    {%- set columns = adapter.get_columns_in_relation(rows) | map(attribute='name') | join(', ') %}
+-- An incremental run: the rows loaded since, and the kept rows whose fate they can change.
+loaded as (
+    select {{ columns }}
+    from {{ rows }}
+    where raw_row_number > {{ last.raw_row_number }}
+),
 
+kept as (
+    -- Rows the reader read (a rejected line is quarantined again by the post-hook each run).
+    select * from {{ this }}
+    where raw_file is null
+),
+
+restaged as (
+    select kept.raw_row_number
+    from kept
+    inner join loaded
+        on
+        {%- for column in key %}
+            {{ 'and ' if not loop.first }}kept.{{ column }} = loaded.{{ column }}
+        {%- endfor %}
+    {%- for lookup in lookups if lookup.get('has_fates') or lookup.get('changes_with') %}
+
+    union
+
+    select kept.raw_row_number
+    from kept
+    where kept.{{ lookup.get('on', lookup.key) }} in (
+        select {{ lookup.key }}
+        from {{ lookup.get('changes_with') or lookup.relation }}
+        where fate_computed_at > {{ last.fate_computed_at }}
+    )
+    {%- endfor %}
+),
+
+adapted as (
+    select {{ columns }} from loaded
+
+    union all
+
+    select {{ columns }}
+    from kept
+    where raw_row_number in (select raw_row_number from restaged)
+),
+{% else %}
 adapted as (
     select * from {{ rows }}
 ),
+{% endif %}
 
 versioned as (
     select
@@ -139,7 +204,8 @@ final as (
             when coalesce(is_source_deleted, false) then 'deleted'
             when quarantine_reason is not null then 'quarantined'
             else 'staged'
-        end as row_status
+        end as row_status,
+        {{ run_started_at_sql() }} as fate_computed_at
     from checked
 )
 
@@ -201,4 +267,58 @@ select * from final
     union all
     {% endif -%}
     {%- endfor %}
+{%- endmacro %}
+
+{#- This run's start, as a timestamp literal: when a base row's fate was decided. -#}
+{% macro run_started_at_sql() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ api.Column.translate_type('timestamp') }})
+{%- endmacro %}
+
+{#- Where the last run of an incremental base table stopped: the load order of the last raw row
+    it staged and when it ran (SQL literals). The raw row at that load order must still be the
+    one staged then: raw data replaced (another RAW_DATA_DIR, a regenerated file) or edited
+    rather than appended would otherwise be mixed with the rows kept, so the run stops and says
+    to build in full. -#}
+{% macro staging_watermark(rows, key) -%}
+    {%- if not execute -%}
+        {{ return({'raw_row_number': 0, 'fate_computed_at': 'null'}) }}
+    {%- endif -%}
+    {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') -%}
+    {%- if 'fate_computed_at' not in built -%}
+        {{ exceptions.raise_compiler_error(
+            this.identifier ~ " was built before incremental staging (it has no fate_computed_at)."
+            ~ " Build in full once: make build FULL_REFRESH=1 (dbt build --full-refresh)."
+        ) }}
+    {%- endif -%}
+    {%- set last_sql -%}
+        select max(raw_row_number), cast(max(fate_computed_at) as {{ dbt.type_string() }})
+        from {{ this }}
+        where raw_file is null
+    {%- endset -%}
+    {%- set last_row = run_query(last_sql).rows[0] -%}
+    {%- if last_row[0] is none -%}
+        {{ return({'raw_row_number': 0, 'fate_computed_at': 'null'}) }}
+    {%- endif -%}
+    {%- set same_sql -%}
+        select count(*)
+        from {{ rows }} as raw_rows
+        inner join {{ this }} as staged
+            on
+                raw_rows.raw_row_number = staged.raw_row_number
+                {%- for column in key %}
+                and raw_rows.{{ column }} is not distinct from staged.{{ column }}
+                {%- endfor %}
+        where raw_rows.raw_row_number = {{ last_row[0] }}
+    {%- endset -%}
+    {%- if run_query(same_sql).rows[0][0] == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            this.identifier ~ ": raw row " ~ last_row[0] ~ " (load order) is not the row staged"
+            ~ " there by the last run: the raw data was replaced or edited, not appended."
+            ~ " Build in full: make build FULL_REFRESH=1 (dbt build --full-refresh)."
+        ) }}
+    {%- endif -%}
+    {{ return({
+        'raw_row_number': last_row[0],
+        'fate_computed_at': "cast('" ~ last_row[1] ~ "' as " ~ api.Column.translate_type('timestamp') ~ ")",
+    }) }}
 {%- endmacro %}

@@ -10,7 +10,8 @@
         {'alias': 'currency', 'relation': ref('currencies'), 'key': 'currency_code', 'on': 'currency'},
         {'alias': 'deleted_company', 'key': 'company_id', 'relation':
             "(select company_id from " ~ ref('base_crm__companies')
-            ~ " where row_status = 'staged' and is_deleted)"},
+            ~ " where row_status = 'staged' and is_deleted)",
+            'changes_with': ref('base_crm__companies')},
     ],
     checks=[
         ('unknown pipeline',
