@@ -366,6 +366,7 @@ def dbt_env(run_dir: Path, raw_dir: Path, raw_format: str) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "RAW_DATA_DIR": str(raw_dir),
         "RAW_DATA_FORMAT": raw_format,
+        "DBT_DATA_TEST_SCOPE": "all",
     }
 
 
@@ -586,7 +587,10 @@ def daily_run(
         check=True,
         capture_output=True,
     )
-    daily = dbt(list(build_args), dbt_env(run_dir, day2, "parquet"), run_dir / "daily.log")
+    # As make build runs it from the published warehouse: the incremental models' data tests
+    # read the rows the run recomputed (D40).
+    env = {**dbt_env(run_dir, day2, "parquet"), "DBT_DATA_TEST_SCOPE": "touched"}
+    daily = dbt(list(build_args), env, run_dir / "daily.log")
     results = run_results(run_dir)
     result.daily_s = round(daily.wall_s, 2)
     result.daily_share = ratio(daily.wall_s, result.build_s)

@@ -259,6 +259,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 paths["incremental"],
                 root / "t_incremental",
                 raw_dir=day2,
+                # As make build runs a daily build: data tests read the rows it touched (D40).
+                extra_env={"DBT_DATA_TEST_SCOPE": "touched"},
             ),
             pool.submit(
                 run_dbt,
@@ -338,6 +340,74 @@ def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, A
     assert run.returncode != 0
     assert "base_billing__customers: raw row" in run.output
     assert "FULL_REFRESH=1" in run.output
+
+
+def _compiled_test(target: Path, yml: str, prefix: str) -> str:
+    folder = target / "compiled" / "revops_warehouse" / "models" / yml
+    (path,) = folder.glob(f"{prefix}*.sql")
+    return path.read_text()
+
+
+def test_daily_data_tests_read_the_rows_the_run_touched(builds: dict[str, Any]) -> None:
+    """An incremental model's tests read its window (widened to whole keys for uniqueness), a
+    base table's the rows this run re-staged; a table rebuilt every run is read whole."""
+    target: Path = builds["target_incremental"]
+    unique = _compiled_test(target, "marts/fct_mrr_movements.yml", "unique_fct_mrr_movements")
+    assert "recompute_from_month" in unique and "touched_rows.customer_month_id" in unique
+    fates = _compiled_test(
+        target, "staging/billing/_billing__models.yml", "row_fates_are_sound_base_billing__invoices"
+    )
+    assert "fate_computed_at >=" in fates
+    customers = _compiled_test(target, "marts/dim_customers.yml", "unique_dim_customers")
+    assert "touched_rows" not in customers
+
+
+def _test_run(db: Path, target: Path, select: str, scope: str) -> DbtRun:
+    return run_dbt(
+        ["test", "--select", select],
+        db,
+        target,
+        extra_env={"DBT_DATA_TEST_SCOPE": scope},
+    )
+
+
+def test_a_duplicate_of_a_kept_row_is_found_by_the_scoped_test(builds: dict[str, Any]) -> None:
+    """A touched row and a kept row (dated before the window) with one key: the scoped unique
+    test reads every row of the touched keys, so it finds the pair."""
+    root: Path = builds["root"]
+    db = root / "duplicate.duckdb"
+    shutil.copy(builds["incremental"], db)
+    with duckdb.connect(str(db)) as con:
+        window = "(select recompute_from_month from intermediate.int_reporting_period)"
+        columns = [row[0] for row in con.execute("describe marts.fct_mrr_movements").fetchall()]
+        kept_month = "(select min(month) from marts.fct_mrr_movements)"
+        picked = ", ".join(kept_month if name == "month" else name for name in columns)
+        con.execute(
+            f"insert into marts.fct_mrr_movements select {picked} from marts.fct_mrr_movements "
+            f"where month >= {window} order by customer_month_id limit 1"
+        )
+    run = _test_run(
+        db, root / "t_duplicate", "unique_fct_mrr_movements_customer_month_id", "touched"
+    )
+    assert run.returncode != 0 and "Got 1 result" in run.output, run.output[-3000:]
+
+
+def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any]) -> None:
+    """A kept row outside the window is not read by the scoped tests (the scope is real), and
+    `all` (the full refresh's check) reads it."""
+    root: Path = builds["root"]
+    db = root / "broken_kept.duckdb"
+    shutil.copy(builds["incremental"], db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "update intermediate.int_customer_mrr_by_month set movement = null "
+            "where month = (select min(month) from intermediate.int_customer_mrr_by_month)"
+        )
+    select = "int_customer_mrr_by_month,test_name:not_null_columns"
+    _ok(_test_run(db, root / "t_kept_touched", select, "touched"))
+    full = _test_run(db, root / "t_kept_all", select, "all")
+    assert full.returncode != 0, full.output[-3000:]
+    assert "Failure in test not_null_columns_int_customer_mrr_by_month" in full.output
 
 
 def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Any]) -> None:

@@ -336,19 +336,36 @@ def test_full_refresh_builds_from_nothing_over_a_published_file(daily: dict[str,
     assert [name for name, sql in runs.items() if "delete from" in sql] == []
 
 
+def scoped_unique_test(target: Path) -> bool:
+    """Whether the build's unique test of fct_mrr_movements read only the touched keys (D40)."""
+    folder = target / "compiled" / "revops_warehouse" / "models" / "marts" / "fct_mrr_movements.yml"
+    (compiled,) = folder.glob("unique_fct_mrr_movements_customer_month_id.sql")
+    return "touched_rows" in compiled.read_text()
+
+
+def test_the_daily_build_tests_the_touched_rows_and_the_full_refresh_all(
+    daily: dict[str, Path],
+) -> None:
+    assert scoped_unique_test(daily["incremental"].parent / "target")
+    assert not scoped_unique_test(daily["full"].parent / "target")
+
+
 class FakeDbt:
     """dbt's stand-in for the checks of the script's own steps: `build` writes a table into the
-    work file (noting whether the work file started as a copy), `failing` exits with 2."""
+    work file (noting whether the work file started as a copy and whether its data tests were
+    scoped to the touched rows), `failing` exits with 2."""
 
     def __init__(self, failing: str = "") -> None:
         self.failing = failing
         self.started_from_copy: list[bool] = []
+        self.touched_only: list[bool] = []
 
-    def __call__(self, args: list[str], database: Path) -> int:
+    def __call__(self, args: list[str], database: Path, touched_only: bool = False) -> int:
         if args[0] == self.failing:
             return 2
         if args[0] == "build":
             self.started_from_copy.append(database.exists())
+            self.touched_only.append(touched_only)
             with duckdb.connect(str(database)) as connection:
                 connection.execute("create or replace table built as select 1 as x")
         return 0
@@ -412,6 +429,8 @@ def test_an_unusable_published_file_falls_back_to_a_full_build(
     dbt = FakeDbt()
     assert run_script(published, monkeypatch, dbt) == 0
     assert dbt.started_from_copy == [False]
+    # Built from nothing: every data test reads every row.
+    assert dbt.touched_only == [False]
     output = capsys.readouterr().out
     assert f"cannot build incrementally from {published}" in output
     assert "mode: full refresh" in output

@@ -1,0 +1,124 @@
+{#- Data tests scoped to the rows a daily run touched (decision D40, docs/incremental.md).
+
+    With var `data_test_scope: touched` (the publish script sets it on an incremental build), a
+    generic data test of an incremental model reads only the rows that model's run recomputed:
+    - an incremental base table (staging): the rows whose fate this run decided
+      (`fate_computed_at` = this run's start);
+    - a model with a `recompute_column`: the rows dated in the recompute window, plus the rows
+      sharing its `unique_key` with one of them (the run replaces a key's rows together).
+    Every other model (a table rebuilt each run, a view over one) is read whole, and so is every
+    singular test and every test that is about the whole table (counts, reconciliation).
+    A uniqueness test reads every row whose key is a touched row's key, so a duplicate made of a
+    touched row and a kept one is still found. With `all` (the default), or under
+    `--full-refresh`, every test reads its whole table. -#}
+
+{#- Tests that check each row (or each key) on its own: safe to run on a subset of rows. The
+    value is how to widen the subset so that the test keeps its guarantee: none, or the key whose
+    every row sharing a touched row's value must be read, as the name of the test's argument that
+    holds it (a string) or as the columns themselves (a list). -#}
+{% macro scopable_data_tests() -%}
+    {{ return({
+        'not_null': none,
+        'not_null_columns': none,
+        'accepted_values': none,
+        'accepted_range': none,
+        'expression_is_true': none,
+        'relationships': none,
+        'unique': 'column_name',
+        'unique_combination_of_columns': 'combination_of_columns',
+        'row_fates_are_sound': ['raw_row_number'],
+    }) }}
+{%- endmacro %}
+
+{#- `all` or `touched`, validated. -#}
+{% macro data_test_scope() -%}
+    {%- set value = var('data_test_scope') | string | trim | lower -%}
+    {%- if value not in ('all', 'touched') -%}
+        {{ exceptions.raise_compiler_error(
+            "var data_test_scope must be all or touched, got: " ~ var('data_test_scope')
+        ) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- The SQL predicate selecting the rows of the tested model this run touched, or none to read
+    the whole model. Called while a generic test runs (`model` is the test node). -#}
+{% macro touched_rows_predicate() -%}
+    {%- if not execute or data_test_scope() == 'all' or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set metadata = model.get('test_metadata') or {} -%}
+    {%- if metadata.get('name') not in scopable_data_tests() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- if tested is none or tested.resource_type != 'model'
+        or tested.config.materialized != 'incremental' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set recompute_column = tested.config.get('recompute_column') -%}
+    {%- if recompute_column -%}
+        {#- The window's start as incremental_recompute_from() reads it; through the graph, as
+            a test may not ref() a model it does not depend on. -#}
+        {%- set period = graph.nodes['model.' ~ project_name ~ '.int_reporting_period'] -%}
+        {%- set in_window = recompute_column ~ ' >= (select cast(recompute_from_month as '
+            ~ api.Column.translate_type('timestamp') ~ ') from ' ~ relation_of_node(period) ~ ')' -%}
+        {%- set unique_key = tested.config.get('unique_key') -%}
+        {%- if unique_key is string -%}
+            {%- set relation = relation_of_node(tested) -%}
+            {{ return(
+                '(' ~ in_window ~ ' or ' ~ unique_key ~ ' in (select ' ~ unique_key ~ ' from '
+                ~ relation ~ ' where ' ~ in_window ~ '))'
+            ) }}
+        {%- endif -%}
+        {{ return(in_window) }}
+    {%- endif -%}
+    {%- if 'fate_computed_at' in tested.columns -%}
+        {{ return('fate_computed_at >= ' ~ run_started_at_sql()) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro relation_of_node(node) -%}
+    {{ return(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias
+    )) }}
+{%- endmacro %}
+
+{#- dbt wraps the `model` argument of every generic test in this macro (its `where` config);
+    this version adds the touched-rows scope above. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set predicates = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do predicates.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set touched = touched_rows_predicate() -%}
+    {%- if touched is none -%}
+        {%- if predicates -%}
+            {{ return('(select * from ' ~ relation ~ ' where ' ~ predicates | join(' and ') ~ ') dbt_subquery') }}
+        {%- endif -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set widen_by = scopable_data_tests()[model.test_metadata.name] -%}
+    {%- if widen_by is none -%}
+        {%- do predicates.append(touched) -%}
+    {%- else -%}
+        {%- set keys = widen_by if widen_by is not string
+            else model.test_metadata.kwargs[widen_by] -%}
+        {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
+        {%- set matches = [] -%}
+        {%- for key in keys -%}
+            {%- do matches.append('touched_rows.' ~ key ~ ' is not distinct from scoped_rows.' ~ key) -%}
+        {%- endfor -%}
+        {#- Bare column names in the predicate resolve to touched_rows, the innermost table. -#}
+        {%- do predicates.append(
+            'exists (select 1 from ' ~ relation ~ ' as touched_rows where ' ~ touched
+            ~ ' and ' ~ matches | join(' and ') ~ ')'
+        ) -%}
+    {%- endif -%}
+    {{ return(
+        '(select * from ' ~ relation ~ ' as scoped_rows where ' ~ predicates | join(' and ')
+        ~ ') dbt_subquery'
+    ) }}
+{%- endmacro %}
