@@ -58,11 +58,11 @@
     {%- endif -%}
     {%- set recompute_column = tested.config.get('recompute_column') -%}
     {%- if recompute_column -%}
-        {#- The window's start as incremental_recompute_from() reads it; through the graph, as
-            a test may not ref() a model it does not depend on. -#}
+        {#- int_reporting_period through the graph: a test may not ref() a model it does not
+            depend on. -#}
         {%- set period = graph.nodes['model.' ~ project_name ~ '.int_reporting_period'] -%}
-        {%- set in_window = recompute_column ~ ' >= (select cast(recompute_from_month as '
-            ~ api.Column.translate_type('timestamp') ~ ') from ' ~ relation_of_node(period) ~ ')' -%}
+        {%- set in_window = recompute_column ~ ' >= '
+            ~ incremental_recompute_from(relation_of_node(period)) -%}
         {%- set unique_key = tested.config.get('unique_key') -%}
         {%- if unique_key is string -%}
             {%- set relation = relation_of_node(tested) -%}
@@ -85,6 +85,26 @@
     )) }}
 {%- endmacro %}
 
+{#- The filter on a test's rows given the touched-rows predicate: the predicate itself, or, for
+    a uniqueness test, every row whose key a touched row has. -#}
+{% macro touched_rows_filter(relation, touched) -%}
+    {%- set widen_by = scopable_data_tests()[model.test_metadata.name] -%}
+    {%- if widen_by is none -%}
+        {{ return(touched) }}
+    {%- endif -%}
+    {%- set keys = widen_by if widen_by is not string else model.test_metadata.kwargs[widen_by] -%}
+    {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
+    {%- set matches = [] -%}
+    {%- for key in keys -%}
+        {%- do matches.append('touched_rows.' ~ key ~ ' is not distinct from scoped_rows.' ~ key) -%}
+    {%- endfor -%}
+    {#- Bare column names in the predicate resolve to touched_rows, the innermost table. -#}
+    {{ return(
+        'exists (select 1 from ' ~ relation ~ ' as touched_rows where ' ~ touched
+        ~ ' and ' ~ matches | join(' and ') ~ ')'
+    ) }}
+{%- endmacro %}
+
 {#- dbt wraps the `model` argument of every generic test in this macro (its `where` config);
     this version adds the touched-rows scope above. -#}
 {% macro get_where_subquery(relation) -%}
@@ -94,28 +114,11 @@
         {%- do predicates.append('(' ~ where ~ ')') -%}
     {%- endif -%}
     {%- set touched = touched_rows_predicate() -%}
-    {%- if touched is none -%}
-        {%- if predicates -%}
-            {{ return('(select * from ' ~ relation ~ ' where ' ~ predicates | join(' and ') ~ ') dbt_subquery') }}
-        {%- endif -%}
-        {{ return(relation) }}
+    {%- if touched is not none -%}
+        {%- do predicates.append(touched_rows_filter(relation, touched)) -%}
     {%- endif -%}
-    {%- set widen_by = scopable_data_tests()[model.test_metadata.name] -%}
-    {%- if widen_by is none -%}
-        {%- do predicates.append(touched) -%}
-    {%- else -%}
-        {%- set keys = widen_by if widen_by is not string
-            else model.test_metadata.kwargs[widen_by] -%}
-        {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
-        {%- set matches = [] -%}
-        {%- for key in keys -%}
-            {%- do matches.append('touched_rows.' ~ key ~ ' is not distinct from scoped_rows.' ~ key) -%}
-        {%- endfor -%}
-        {#- Bare column names in the predicate resolve to touched_rows, the innermost table. -#}
-        {%- do predicates.append(
-            'exists (select 1 from ' ~ relation ~ ' as touched_rows where ' ~ touched
-            ~ ' and ' ~ matches | join(' and ') ~ ')'
-        ) -%}
+    {%- if not predicates -%}
+        {{ return(relation) }}
     {%- endif -%}
     {{ return(
         '(select * from ' ~ relation ~ ' as scoped_rows where ' ~ predicates | join(' and ')

@@ -66,3 +66,11 @@ def query(db_path: Path, sql: str) -> list[tuple]:
     """Rows of `sql` on the warehouse, opened read-only and closed at once."""
     with duckdb.connect(str(db_path), read_only=True) as connection:
         return connection.execute(sql).fetchall()
+
+
+def compiled_test_sql(target_path: Path, schema_file: str, name: str) -> str:
+    """The SQL a build compiled for the generic data test named `name` (or starting so: dbt
+    shortens long names with a hash) of `schema_file`, a path under models/."""
+    folder = target_path / "compiled" / "revops_warehouse" / "models" / schema_file
+    (path,) = folder.glob(f"{name}*.sql")
+    return path.read_text()

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+from python_checks.dbt_runner import REPO, DbtRun, compiled_test_sql, run_dbt
 
 SEED, CUSTOMERS, MONTHS, START = 11, 150, 20, "2025-02-01"
 INCREMENTAL_MODELS = (
@@ -342,23 +342,17 @@ def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, A
     assert "FULL_REFRESH=1" in run.output
 
 
-def _compiled_test(target: Path, yml: str, prefix: str) -> str:
-    folder = target / "compiled" / "revops_warehouse" / "models" / yml
-    (path,) = folder.glob(f"{prefix}*.sql")
-    return path.read_text()
-
-
 def test_daily_data_tests_read_the_rows_the_run_touched(builds: dict[str, Any]) -> None:
     """An incremental model's tests read its window (widened to whole keys for uniqueness), a
     base table's the rows this run re-staged; a table rebuilt every run is read whole."""
     target: Path = builds["target_incremental"]
-    unique = _compiled_test(target, "marts/fct_mrr_movements.yml", "unique_fct_mrr_movements")
+    unique = compiled_test_sql(target, "marts/fct_mrr_movements.yml", "unique_fct_mrr_movements")
     assert "recompute_from_month" in unique and "touched_rows.customer_month_id" in unique
-    fates = _compiled_test(
+    fates = compiled_test_sql(
         target, "staging/billing/_billing__models.yml", "row_fates_are_sound_base_billing__invoices"
     )
     assert "fate_computed_at >=" in fates
-    customers = _compiled_test(target, "marts/dim_customers.yml", "unique_dim_customers")
+    customers = compiled_test_sql(target, "marts/dim_customers.yml", "unique_dim_customers")
     assert "touched_rows" not in customers
 
 

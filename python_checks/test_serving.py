@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO
+from python_checks.dbt_runner import REPO, compiled_test_sql
 from python_checks.engine_comparison import warehouse_mart_differences
 from scripts import publish_warehouse
 
@@ -338,9 +338,10 @@ def test_full_refresh_builds_from_nothing_over_a_published_file(daily: dict[str,
 
 def scoped_unique_test(target: Path) -> bool:
     """Whether the build's unique test of fct_mrr_movements read only the touched keys (D40)."""
-    folder = target / "compiled" / "revops_warehouse" / "models" / "marts" / "fct_mrr_movements.yml"
-    (compiled,) = folder.glob("unique_fct_mrr_movements_customer_month_id.sql")
-    return "touched_rows" in compiled.read_text()
+    compiled = compiled_test_sql(
+        target, "marts/fct_mrr_movements.yml", "unique_fct_mrr_movements_customer_month_id"
+    )
+    return "touched_rows" in compiled
 
 
 def test_the_daily_build_tests_the_touched_rows_and_the_full_refresh_all(

@@ -63,9 +63,7 @@
     {%- for column in key -%}{%- do null_checks.append(column ~ ' is null') -%}{%- endfor -%}
     {%- set key_is_null = '(' ~ null_checks | join(' or ') ~ ')' -%}
     {%- do boolean_literal('incremental_staging') -%}
-    {#- A base table built as a table (a connector shape, a warehouse) never restages; asking
-        is_incremental() there would look for a relation a unit test does not have. -#}
-    {%- set restaging = config.get('materialized') == 'incremental' and is_incremental() -%}
+    {%- set restaging = is_incremental() -%}
 with
 {% if restaging %}
     {%- set last = staging_watermark(rows, key) -%}
