@@ -1,15 +1,17 @@
 {#- Data tests scoped to the rows a daily run touched (decision D40, docs/incremental.md).
 
     With var `data_test_scope: touched` (the publish script sets it on an incremental build), a
-    generic data test of an incremental model reads only the rows that model's run recomputed:
-    - an incremental base table (staging): the rows whose fate this run decided
-      (`fate_computed_at` = this run's start);
+    generic data test of a model a run rebuilds in part reads only the rows the run recomputed:
+    - a staging base table, or a `stg_` view over one: the rows whose fate the latest run
+      decided (the latest `fate_computed_at`; a view shows its base table's rows unchanged, and
+      a row pointing at a re-staged one is re-staged with it);
     - a model with a `recompute_column`: the rows dated in the recompute window, plus the rows
       sharing its `unique_key` with one of them (the run replaces a key's rows together).
     Every other model (a table rebuilt each run, a view over one) is read whole, and so is every
     singular test and every test that is about the whole table (counts, reconciliation).
     A uniqueness test reads every row whose key is a touched row's key, so a duplicate made of a
-    touched row and a kept one is still found. With `all` (the default), or under
+    touched row and a kept one is still found (no widening where the key fixes the window's
+    column: `key_is_dated_by_window`). With `all` (the default), or under
     `--full-refresh`, every test reads its whole table. -#}
 
 {#- Tests that check each row (or each key) on its own: safe to run on a subset of rows. The
@@ -52,12 +54,11 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
-    {%- if tested is none or tested.resource_type != 'model'
-        or tested.config.materialized != 'incremental' -%}
+    {%- if tested is none or tested.resource_type != 'model' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set recompute_column = tested.config.get('recompute_column') -%}
-    {%- if recompute_column -%}
+    {%- if recompute_column and tested.config.materialized == 'incremental' -%}
         {#- int_reporting_period through the graph: a test may not ref() a model it does not
             depend on. -#}
         {%- set period = graph.nodes['model.' ~ project_name ~ '.int_reporting_period'] -%}
@@ -74,7 +75,12 @@
         {{ return(in_window) }}
     {%- endif -%}
     {%- if 'fate_computed_at' in tested.columns -%}
-        {{ return('fate_computed_at >= ' ~ run_started_at_sql()) }}
+        {#- The latest staging run's rows, whether it is this invocation or a `dbt run` before a
+            separate `dbt test`. -#}
+        {{ return(
+            'fate_computed_at >= (select max(fate_computed_at) from '
+            ~ relation_of_node(tested) ~ ')'
+        ) }}
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
@@ -94,6 +100,9 @@
     {%- endif -%}
     {%- set keys = widen_by if widen_by is not string else model.test_metadata.kwargs[widen_by] -%}
     {%- if keys is string -%}{%- set keys = [keys] -%}{%- endif -%}
+    {%- if key_is_dated_by_window(keys) -%}
+        {{ return(touched) }}
+    {%- endif -%}
     {%- set matches = [] -%}
     {%- for key in keys -%}
         {%- do matches.append('touched_rows.' ~ key ~ ' is not distinct from scoped_rows.' ~ key) -%}
@@ -103,6 +112,26 @@
         'exists (select 1 from ' ~ relation ~ ' as touched_rows where ' ~ touched
         ~ ' and ' ~ matches | join(' and ') ~ ')'
     ) }}
+{%- endmacro %}
+
+{#- True when every row sharing the key with a row in the recompute window is in the window
+    itself, so a uniqueness test needs no widening: the key holds the model's `recompute_column`,
+    or one of its `dated_keys` (columns whose value fixes the recompute column, as
+    `customer_month_id` holds its month). Not for a model that also replaces whole `unique_key`s
+    (its touched rows reach outside the window). -#}
+{% macro key_is_dated_by_window(keys) -%}
+    {%- set tested = graph.nodes[model.attached_node] -%}
+    {%- set recompute_column = tested.config.get('recompute_column') -%}
+    {%- if not recompute_column or tested.config.get('unique_key') is string -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set dated = [recompute_column] + (tested.config.get('dated_keys') or []) -%}
+    {%- for key in keys -%}
+        {%- if key in dated -%}
+            {{ return(true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 {#- dbt wraps the `model` argument of every generic test in this macro (its `where` config);

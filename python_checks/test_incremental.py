@@ -343,15 +343,22 @@ def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, A
 
 
 def test_daily_data_tests_read_the_rows_the_run_touched(builds: dict[str, Any]) -> None:
-    """An incremental model's tests read its window (widened to whole keys for uniqueness), a
-    base table's the rows this run re-staged; a table rebuilt every run is read whole."""
+    """An incremental model's tests read its window, widened to whole keys for uniqueness unless
+    the key fixes the window's column; a base table's and a `stg_` view's the rows the latest
+    staging run re-staged; a table rebuilt every run is read whole."""
     target: Path = builds["target_incremental"]
-    unique = compiled_test_sql(target, "marts/fct_mrr_movements.yml", "unique_fct_mrr_movements")
-    assert "recompute_from_month" in unique and "touched_rows.customer_month_id" in unique
-    fates = compiled_test_sql(
-        target, "staging/billing/_billing__models.yml", "row_fates_are_sound_base_billing__invoices"
+    movements = "marts/fct_mrr_movements.yml"
+    dated = compiled_test_sql(target, movements, "unique_fct_mrr_movements")
+    assert "recompute_from_month" in dated and "touched_rows" not in dated
+    pieces = compiled_test_sql(
+        target, "intermediate/int_subscription_mrr_pieces.yml", "unique_int_subscription_mrr"
     )
-    assert "fate_computed_at >=" in fates
+    assert "recompute_from_month" in pieces and "touched_rows.line_item_id" in pieces
+    billing = "staging/billing/_billing__models.yml"
+    fates = compiled_test_sql(target, billing, "row_fates_are_sound_base_billing__invoices")
+    assert "max(fate_computed_at)" in fates
+    view = compiled_test_sql(target, billing, "unique_stg_billing__invoices_invoice_id")
+    assert "max(fate_computed_at)" in view and "touched_rows.invoice_id" in view
     customers = compiled_test_sql(target, "marts/dim_customers.yml", "unique_dim_customers")
     assert "touched_rows" not in customers
 
@@ -365,43 +372,84 @@ def _test_run(db: Path, target: Path, select: str, scope: str) -> DbtRun:
     )
 
 
-def test_a_duplicate_of_a_kept_row_is_found_by_the_scoped_test(builds: dict[str, Any]) -> None:
-    """A touched row and a kept row (dated before the window) with one key: the scoped unique
-    test reads every row of the touched keys, so it finds the pair."""
+# A touched row copied as a kept one (same key): into a model, dated before the window; into a
+# base table, with an earlier fate (its `stg_` view shows both).
+KEPT_COPIES = {
+    "model": (
+        "intermediate.int_subscription_mrr_pieces",
+        "piece_start_at",
+        "(select min(piece_start_at) from intermediate.int_subscription_mrr_pieces)",
+        "piece_start_at >= (select recompute_from_month from intermediate.int_reporting_period)",
+        "unique_int_subscription_mrr_pieces_line_item_id",
+    ),
+    "stg view": (
+        "staging.base_billing__invoices",
+        "fate_computed_at",
+        "(select min(fate_computed_at) from staging.base_billing__invoices)",
+        "row_status = 'staged' and fate_computed_at = "
+        "(select max(fate_computed_at) from staging.base_billing__invoices)",
+        "unique_stg_billing__invoices_invoice_id",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT_COPIES))
+def test_a_duplicate_of_a_kept_row_is_found_by_the_scoped_test(
+    builds: dict[str, Any], case: str
+) -> None:
+    """A touched row and a kept row with one key: the scoped unique test reads every row of the
+    touched keys, so it finds the pair."""
+    relation, column, kept_value, touched, test = KEPT_COPIES[case]
     root: Path = builds["root"]
-    db = root / "duplicate.duckdb"
+    db = root / f"duplicate_{case.replace(' ', '_')}.duckdb"
     shutil.copy(builds["incremental"], db)
     with duckdb.connect(str(db)) as con:
-        window = "(select recompute_from_month from intermediate.int_reporting_period)"
-        columns = [row[0] for row in con.execute("describe marts.fct_mrr_movements").fetchall()]
-        kept_month = "(select min(month) from marts.fct_mrr_movements)"
-        picked = ", ".join(kept_month if name == "month" else name for name in columns)
+        columns = [row[0] for row in con.execute(f"describe {relation}").fetchall()]
+        replaced = {
+            column: kept_value,
+            "raw_row_number": f"(select max(raw_row_number) + 1 from {relation})",
+        }
+        picked = ", ".join(replaced.get(name, name) for name in columns)
         con.execute(
-            f"insert into marts.fct_mrr_movements select {picked} from marts.fct_mrr_movements "
-            f"where month >= {window} order by customer_month_id limit 1"
+            f"insert into {relation} select {picked} from {relation} "
+            f"where {touched} order by all limit 1"
         )
-    run = _test_run(
-        db, root / "t_duplicate", "unique_fct_mrr_movements_customer_month_id", "touched"
-    )
+    run = _test_run(db, root / f"t_duplicate_{case.replace(' ', '_')}", test, "touched")
     assert run.returncode != 0 and "Got 1 result" in run.output, run.output[-3000:]
 
 
-def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any]) -> None:
-    """A kept row outside the window is not read by the scoped tests (the scope is real), and
+# A kept row broken outside the build, outside the scope: set to null where a test forbids it.
+BROKEN_KEPT = {
+    "model": (
+        "update intermediate.int_customer_mrr_by_month set movement = null "
+        "where month = (select min(month) from intermediate.int_customer_mrr_by_month)",
+        "int_customer_mrr_by_month,test_name:not_null_columns",
+        "not_null_columns_int_customer_mrr_by_month",
+    ),
+    "stg view": (
+        "update staging.base_billing__invoices set created_at = null where row_status = 'staged' "
+        "and fate_computed_at = (select min(fate_computed_at) from staging.base_billing__invoices)",
+        "stg_billing__invoices,test_name:not_null_columns",
+        "not_null_columns_stg_billing__invoices",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_KEPT))
+def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any], case: str) -> None:
+    """A kept row outside the scope is not read by the scoped tests (the scope is real), and
     `all` (the full refresh's check) reads it."""
+    statement, select, failing = BROKEN_KEPT[case]
     root: Path = builds["root"]
-    db = root / "broken_kept.duckdb"
+    name = case.replace(" ", "_")
+    db = root / f"broken_kept_{name}.duckdb"
     shutil.copy(builds["incremental"], db)
     with duckdb.connect(str(db)) as con:
-        con.execute(
-            "update intermediate.int_customer_mrr_by_month set movement = null "
-            "where month = (select min(month) from intermediate.int_customer_mrr_by_month)"
-        )
-    select = "int_customer_mrr_by_month,test_name:not_null_columns"
-    _ok(_test_run(db, root / "t_kept_touched", select, "touched"))
-    full = _test_run(db, root / "t_kept_all", select, "all")
+        con.execute(statement)
+    _ok(_test_run(db, root / f"t_kept_touched_{name}", select, "touched"))
+    full = _test_run(db, root / f"t_kept_all_{name}", select, "all")
     assert full.returncode != 0, full.output[-3000:]
-    assert "Failure in test not_null_columns_int_customer_mrr_by_month" in full.output
+    assert f"Failure in test {failing}" in full.output
 
 
 def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_column='month',
+    dated_keys=['customer_month_id'],
     on_schema_change='fail',
 ) }}
 

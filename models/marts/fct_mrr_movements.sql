@@ -4,6 +4,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='recompute',
     recompute_column='month',
+    dated_keys=['customer_month_id'],
     on_schema_change='fail',
 ) }}
 -- depends_on: {{ ref('int_reporting_period') }}

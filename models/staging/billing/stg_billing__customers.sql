@@ -14,7 +14,8 @@ staged as (
         country_code,
         currency,
         created_at,
-        is_deleted
+        is_deleted,
+        fate_computed_at
     from customers
     where row_status = 'staged'
 )

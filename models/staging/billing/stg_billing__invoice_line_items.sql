@@ -18,7 +18,8 @@ staged as (
         currency,
         period_start_at,
         period_end_at,
-        description
+        description,
+        fate_computed_at
     from invoice_line_items
     where row_status = 'staged'
 )

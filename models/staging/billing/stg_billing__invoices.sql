@@ -20,7 +20,8 @@ staged as (
         tax,
         total,
         amount_paid,
-        paid_at
+        paid_at,
+        fate_computed_at
     from invoices
     where row_status = 'staged'
 )

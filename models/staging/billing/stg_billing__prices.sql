@@ -14,7 +14,8 @@ staged as (
         interval_count,
         unit_amount,
         currency,
-        is_active
+        is_active,
+        fate_computed_at
     from prices
     where row_status = 'staged'
 )

@@ -12,7 +12,8 @@ staged as (
         currency,
         status,
         created_at,
-        reason
+        reason,
+        fate_computed_at
     from refunds
     where row_status = 'staged'
 )

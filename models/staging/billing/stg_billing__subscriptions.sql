@@ -17,7 +17,8 @@ staged as (
         canceled_at,
         ended_at,
         current_period_start_at,
-        current_period_end_at
+        current_period_end_at,
+        fate_computed_at
     from subscriptions
     where row_status = 'staged'
 )

@@ -15,7 +15,8 @@ staged as (
         owner_id,
         created_at,
         updated_at,
-        is_deleted
+        is_deleted,
+        fate_computed_at
     from companies
     where row_status = 'staged'
 )

@@ -22,7 +22,8 @@ staged as (
         became_opportunity_at,
         became_customer_at,
         is_deleted,
-        updated_at
+        updated_at,
+        fate_computed_at
     from contacts
     where row_status = 'staged'
 )

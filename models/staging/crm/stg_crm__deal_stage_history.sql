@@ -9,7 +9,8 @@ staged as (
         deal_stage_entry_id,
         deal_id,
         deal_stage,
-        entered_at
+        entered_at,
+        fate_computed_at
     from deal_stage_history
     where row_status = 'staged'
 )

@@ -17,7 +17,8 @@ staged as (
         created_at,
         closed_at,
         is_deleted,
-        updated_at
+        updated_at,
+        fate_computed_at
     from deals
     where row_status = 'staged'
 )

@@ -11,7 +11,8 @@ staged as (
         first_name,
         last_name,
         team,
-        is_active
+        is_active,
+        fate_computed_at
     from owners
     where row_status = 'staged'
 )

@@ -12,7 +12,8 @@ staged as (
         category,
         channel,
         amount,
-        currency
+        currency,
+        fate_computed_at
     from expenses
     where row_status = 'staged'
 )

@@ -10,7 +10,8 @@ staged as (
             as fx_rate_id,
         currency,
         rate_date,
-        rate_to_usd
+        rate_to_usd,
+        fate_computed_at
     from fx_rates
     where row_status = 'staged'
 )
