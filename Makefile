@@ -125,7 +125,8 @@ postgres: $(STAMP)
 
 postgres-test: $(STAMP)
 	env_file=$$(scripts/postgres_local.sh) && eval "$$env_file" && \
-		REVOPS_POSTGRES=1 $(BIN)/python -m pytest python_checks/test_postgres.py
+		REVOPS_POSTGRES=1 $(BIN)/python -m pytest python_checks/test_postgres.py \
+		python_checks/test_postgres_incremental.py python_checks/test_postgres_connectors.py -n 2 --dist loadfile
 
 # Spark in local mode, tested for real: Java 17 from Debian's packages when missing, its own venv
 # (.venv-spark, requirements-spark.txt), the demo raw data loaded as an EL tool would into a fresh

@@ -10,16 +10,13 @@ The base tables stage incrementally too (only the rows loaded since the last run
 whose fate those change), so the raw data carries the cases that change a kept row's fate: an
 invoice and its line whose customer arrives a day late (orphans on day 1, staged on day 2, two
 tables down), and ragged CSV lines on both days (renumbered after the rows read). Raw data
-replaced instead of appended stops the run.
+replaced instead of appended stops the run. The two days and the comparison are
+python_checks/daily_runs.py; test_postgres_incremental.py runs the same check on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import csv
-import math
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,9 +24,18 @@ from typing import Any
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, compiled_test_sql, run_dbt
+from python_checks import daily_runs
+from python_checks.daily_runs import (
+    LATE_INVOICE,
+    LATE_LINE,
+    DuckDBWarehouse,
+    Row,
+    daily_raw_data,
+    float_columns,
+    sorted_rows,
+)
+from python_checks.dbt_runner import DbtRun, compiled_test_sql, run_dbt
 
-SEED, CUSTOMERS, MONTHS, START = 11, 150, 20, "2025-02-01"
 INCREMENTAL_MODELS = (
     "intermediate/int_subscription_mrr_pieces",
     "intermediate/int_subscription_periods",
@@ -37,161 +43,20 @@ INCREMENTAL_MODELS = (
     "intermediate/int_contact_funnel_stages",
     "marts/fct_mrr_movements",
 )
-FLOAT_TOLERANCE = 1e-9
-# Build bookkeeping, not data: which as-of date the build before had, hence where it recomputed,
-# and which run last decided a base row's fate.
-BUILD_COLUMNS = {"previous_as_of_date", "recompute_from_month", "fate_computed_at"}
 MODELS_ONLY = ["--exclude-resource-type", "test", "unit_test"]
-
-Row = tuple[Any, ...]
-LATE_CUSTOMER, LATE_INVOICE, LATE_LINE = "cus_late_parent", "in_late_parent", "il_late_parent"
-
-
-def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writerows(rows)
-
-
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _invoice_before_its_customer(day1: Path) -> None:
-    """Day 1 loads a paid one-off invoice and its line, dated on the latest invoice's day, of a
-    customer only day 2 loads: the invoice is an orphan, and so its line."""
-    billing = day1 / "billing"
-    line = next(
-        row
-        for row in _csv_rows(billing / "invoice_line_items.csv")
-        if row["line_type"] == "invoiceitem"
-    )
-    latest = max(_csv_rows(billing / "invoices.csv"), key=lambda row: row["created_at"])
-    amount, at = line["amount"], latest["created_at"]
-    _append_csv(
-        billing / "invoices.csv",
-        [
-            {
-                **latest,
-                "invoice_id": LATE_INVOICE,
-                "customer_id": LATE_CUSTOMER,
-                "subscription_id": "",
-                "status": "paid",
-                "billing_reason": "manual",
-                "period_start": at,
-                "period_end": at,
-                "subtotal": amount,
-                "discount_total": "0",
-                "tax": "0",
-                "total": amount,
-                "amount_paid": amount,
-                "paid_at": at,
-            }
-        ],
-    )
-    _append_csv(
-        billing / "invoice_line_items.csv",
-        [
-            {
-                **line,
-                "line_item_id": LATE_LINE,
-                "invoice_id": LATE_INVOICE,
-                "period_start": at,
-                "period_end": at,
-            }
-        ],
-    )
-
-
-def _customer_after_its_invoice(day2: Path) -> None:
-    """Day 2 loads the customer: its invoice and, through it, the line are staged."""
-    billing = day2 / "billing"
-    invoice = next(
-        row for row in _csv_rows(billing / "invoices.csv") if row["invoice_id"] == LATE_INVOICE
-    )
-    customer = _csv_rows(billing / "customers.csv")[0]
-    _append_csv(
-        billing / "customers.csv",
-        [
-            {
-                **customer,
-                "customer_id": LATE_CUSTOMER,
-                "email": "billing@late-parent.example",
-                "name": "Late Parent",
-                "crm_company_id": "",
-                "currency": invoice["currency"],
-                "created_at": invoice["created_at"],
-            }
-        ],
-    )
-
-
-def _ragged_lines(raw_dir: Path, count: int) -> None:
-    with (raw_dir / "billing" / "invoices.csv").open("a") as handle:
-        for number in range(count):
-            handle.write(f"in_ragged_{number},cus_000001\n")
 
 
 def _ok(run: DbtRun) -> None:
     assert run.returncode == 0, run.output[-5000:]
 
 
-def _relations(db: Path) -> list[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() "
-            "where schema_name in ('staging', 'intermediate', 'marts') "
-            "union all select schema_name || '.' || view_name from duckdb_views() "
-            "where schema_name in ('staging', 'intermediate', 'marts') order by 1"
-        ).fetchall()
-    return [name for (name,) in rows]
-
-
-def _rows(db: Path, relation: str) -> tuple[list[str], list[Row]]:
-    """Every row, sorted on the exact columns first, so float noise cannot reorder rows."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        columns = [
-            column
-            for column in con.execute(f"describe {relation}").fetchall()
-            if column[0] not in BUILD_COLUMNS
-        ]
-        listed = ", ".join(f'"{name}"' for name, *_ in columns)
-        rows = con.execute(f"select {listed} from {relation}").fetchall()
-    names = [name for name, *_ in columns]
-    floats = [i for i, (_, kind, *_) in enumerate(columns) if kind in ("DOUBLE", "FLOAT")]
-
-    def key(row: Row) -> tuple:
-        exact = tuple((v is None, str(v)) for i, v in enumerate(row) if i not in floats)
-        rounded = tuple((row[i] is None, round(row[i] or 0.0, 6)) for i in floats)
-        return exact + rounded
-
-    return names, sorted(rows, key=key)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
-    return a == b
-
-
 def differences(incremental: Path, full: Path) -> list[str]:
-    """Relations whose rows differ between two warehouses (empty when equal)."""
-    found: list[str] = []
-    relations = _relations(full)
-    if _relations(incremental) != relations:
-        found.append("the two warehouses hold different relations")
-    for relation in relations:
-        names, full_rows = _rows(full, relation)
-        _, incremental_rows = _rows(incremental, relation)
-        if len(full_rows) != len(incremental_rows):
-            found.append(f"{relation}: {len(incremental_rows)} rows, full refresh {len(full_rows)}")
-            continue
-        for left, right in zip(incremental_rows, full_rows):
-            if not all(_same(a, b) for a, b in zip(left, right)):
-                found.append(f"{relation}: {dict(zip(names, left))} != {dict(zip(names, right))}")
-                break
-    return found
+    return daily_runs.differences(DuckDBWarehouse(incremental), DuckDBWarehouse(full))
+
+
+def _rows(db: Path, relation: str) -> list[Row]:
+    rows = DuckDBWarehouse(db).rows(relation)[1]
+    return sorted_rows(rows, float_columns(rows))
 
 
 @pytest.fixture(scope="module")
@@ -200,38 +65,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     refresh, the daily incremental `dbt build` (data tests included) on top of day 1's warehouse,
     and the same incremental run with no lookback. Independent builds run two at a time."""
     root = tmp_path_factory.mktemp("incremental")
-    day1, day2 = root / "day1", root / "day2"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator.raw_data",
-            "--out",
-            str(day1),
-            "--seed",
-            str(SEED),
-            "--customers",
-            str(CUSTOMERS),
-            "--months",
-            str(MONTHS),
-            "--start",
-            START,
-            "--quiet",
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    _invoice_before_its_customer(day1)
-    subprocess.run(
-        [sys.executable, "-m", "generator.append_day", "--raw-dir", str(day1), "--out", str(day2)],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    _customer_after_its_invoice(day2)
-    _ragged_lines(day1, 1)
-    _ragged_lines(day2, 2)
+    day1, day2 = daily_raw_data(root, ragged_lines=True)
     paths = {
         name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")
     }
@@ -454,8 +288,8 @@ def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any], case
 
 def test_the_appended_day_moves_an_earlier_month(builds: dict[str, Any]) -> None:
     """The late rows change a month before the new day's month: the equality covers them."""
-    day1_mrr = _rows(builds["day1"], "marts.kpi_mrr")[1]
-    full_mrr = {row[0]: row for row in _rows(builds["full"], "marts.kpi_mrr")[1]}
+    day1_mrr = _rows(builds["day1"], "marts.kpi_mrr")
+    full_mrr = {row[0]: row for row in _rows(builds["full"], "marts.kpi_mrr")}
     new_month = max(full_mrr)
     assert [row[0] for row in day1_mrr if row[0] < new_month and full_mrr.get(row[0]) != row]
 

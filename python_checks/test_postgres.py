@@ -143,27 +143,59 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     return build_on_postgres(pg_env, tmp_path_factory.mktemp("postgres_build"), {})
 
 
-def build_on_postgres(env: dict[str, str], workdir: Path, dbt_vars: dict[str, Any]) -> DbtRun:
-    """`dbt build --full-refresh` of the raw tables loaded as an EL tool would (`_loaded_at`
-    orders the loads), every test included; fails the test with dbt's errors."""
+def build_on_postgres(
+    env: dict[str, str],
+    workdir: Path,
+    dbt_vars: dict[str, Any],
+    build_args: tuple[str, ...] = ("--full-refresh",),
+    extra_env: dict[str, str] | None = None,
+) -> DbtRun:
+    """`dbt build --full-refresh` (or `build_args`) of the raw tables loaded as an EL tool would
+    (`_loaded_at` orders the loads), every test included; fails the test with dbt's errors."""
     dbt_vars = {
         "raw_loaded_at_column": "_loaded_at",
         "bi_reader_role": env["POSTGRES_BI_USER"],
         **dbt_vars,
     }
     run = run_dbt(
-        ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)],
+        ["build", *build_args, "--vars", json.dumps(dbt_vars)],
         workdir / "unused.duckdb",
         workdir / "target",
         extra_env={
             **env,
             "DBT_TARGET": "postgres",
             "DBT_PROFILES_DIR": str(postgres_profiles_dir(workdir / "profiles")),
+            **(extra_env or {}),
         },
     )
     failures = [line for line in run.output.splitlines() if "Error" in line or "ERROR" in line]
     assert run.returncode == 0, "\n".join(failures[:40]) + "\n" + run.output[-4000:]
     return run
+
+
+def database_of_its_own(pg_env: dict[str, str], suffix: str) -> dict[str, str]:
+    """The connection environment for the database `<POSTGRES_DB>_<suffix>`, created when missing
+    (scripts/postgres_local.sh), so a check never replaces the schemas another one reads."""
+    env = {**pg_env, "POSTGRES_DB": f"{pg_env.get('POSTGRES_DB', 'revops')}_{suffix}"}
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "postgres_local.sh")],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return env
+
+
+def load_raw(env: dict[str, str], raw_dir: Path) -> list[Any]:
+    """`raw_dir` loaded as an EL tool would (scripts/load_raw_to_postgres.py)."""
+    from scripts.load_raw_to_postgres import load_raw_dir
+
+    connection = connect(env)
+    try:
+        return load_raw_dir(connection, raw_dir)
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="module")

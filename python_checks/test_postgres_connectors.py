@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,13 @@ import pytest
 
 from python_checks import engine_comparison
 from python_checks.conftest import DEMO_RAW_DIR
-from python_checks.dbt_runner import REPO, DbtRun
+from python_checks.dbt_runner import DbtRun
 from python_checks.test_connector_shapes import SALESFORCE
 from python_checks.test_postgres import (
     build_on_postgres,
     connect,
+    database_of_its_own,
+    load_raw,
     pg_env,
     pg_rows,
     postgres_mart_differences,
@@ -43,23 +44,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def own_database(pg_env: dict[str, str], suffix: str) -> dict[str, str]:
-    """The connection environment for a database of its own, created when missing, with the
-    demo's raw tables (every shape) loaded."""
-    from scripts.load_raw_to_postgres import load_raw_dir
-
-    env = {**pg_env, "POSTGRES_DB": f"{pg_env.get('POSTGRES_DB', 'revops')}_{suffix}"}
-    subprocess.run(
-        ["bash", str(REPO / "scripts" / "postgres_local.sh")],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    connection = connect(env)
-    try:
-        loaded = load_raw_dir(connection, DEMO_RAW_DIR)
-    finally:
-        connection.close()
+    """A database of its own with the demo's raw tables (every shape) loaded."""
+    env = database_of_its_own(pg_env, suffix)
+    loaded = load_raw(env, DEMO_RAW_DIR)
     assert {"stripe", "hubspot", "salesforce"} <= {table.schema for table in loaded}
     return env
 
