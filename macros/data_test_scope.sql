@@ -6,7 +6,8 @@
       decided (the latest `fate_computed_at`; a view shows its base table's rows unchanged, and
       a row pointing at a re-staged one is re-staged with it);
     - a model with a `recompute_column`: the rows dated in the recompute window, plus the rows
-      sharing its `unique_key` with one of them (the run replaces a key's rows together).
+      sharing its `unique_key` with one of them (the run replaces a key's rows together); a view
+      over such models alone, row for row, declares the column too;
     Every other model (a table rebuilt each run, a view over one) is read whole, and so is every
     singular test and every test that is about the whole table (counts, reconciliation).
     A uniqueness test reads every row whose key is a touched row's key, so a duplicate made of a
@@ -58,7 +59,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set recompute_column = tested.config.get('recompute_column') -%}
-    {%- if recompute_column and tested.config.materialized == 'incremental' -%}
+    {%- if recompute_column and rows_recomputed_by_window(tested) -%}
         {#- int_reporting_period through the graph: a test may not ref() a model it does not
             depend on. -#}
         {%- set period = graph.nodes['model.' ~ project_name ~ '.int_reporting_period'] -%}
@@ -83,6 +84,26 @@
         ) }}
     {%- endif -%}
     {{ return(none) }}
+{%- endmacro %}
+
+{#- An incremental model recomputes the rows of its window; so does a view over incremental
+    models only, row for row (it declares their `recompute_column`: the semantic layer's
+    projection of int_customer_mrr_by_month). -#}
+{% macro rows_recomputed_by_window(node) -%}
+    {%- if node.config.materialized == 'incremental' -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- if node.config.materialized != 'view' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set parents = node.depends_on.nodes | select('in', graph.nodes) | list -%}
+    {%- for parent in parents -%}
+        {%- if graph.nodes[parent].resource_type == 'model'
+            and graph.nodes[parent].config.materialized != 'incremental' -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(parents | length > 0) }}
 {%- endmacro %}
 
 {% macro relation_of_node(node) -%}

@@ -184,6 +184,9 @@ def test_daily_data_tests_read_the_rows_the_run_touched(builds: dict[str, Any]) 
     movements = "marts/fct_mrr_movements.yml"
     dated = compiled_test_sql(target, movements, "unique_fct_mrr_movements")
     assert "recompute_from_month" in dated and "touched_rows" not in dated
+    semantic = "semantic/_semantic__models.yml"
+    semantic_view = compiled_test_sql(target, semantic, "unique_sem_customer_mrr_by_month")
+    assert "recompute_from_month" in semantic_view and "touched_rows" not in semantic_view
     pieces = compiled_test_sql(
         target, "intermediate/int_subscription_mrr_pieces.yml", "unique_int_subscription_mrr"
     )
