@@ -43,6 +43,8 @@ def run_dbt(
         "DBT_DUCKDB_PATH": str(db_path),
         "DBT_TARGET_PATH": str(target_path),
         "DBT_LOG_PATH": str(target_path / "logs"),
+        # No debug log file: a check reads dbt's output (about a tenth of a small build's CPU).
+        "DBT_LOG_LEVEL_FILE": "none",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # The DuckDB target unless a test asks for another: a shell that ran
         # scripts/postgres_local.sh exports DBT_TARGET=postgres.

@@ -80,6 +80,8 @@ def offline_env(workdir: Path, adapter: str) -> dict[str, str]:
     """The adapter's target, defaults from profiles.example.yml, and no way out of the machine."""
     env = {
         "DBT_TARGET": adapter,
+        # The check reads the statements dbt logs (below).
+        "DBT_LOG_LEVEL_FILE": "debug",
         "HTTP_PROXY": DEAD_PROXY,
         "HTTPS_PROXY": DEAD_PROXY,
         "http_proxy": DEAD_PROXY,

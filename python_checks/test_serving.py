@@ -48,6 +48,7 @@ def publish(
         "DBT_PROFILES_DIR": str(REPO / ".dbt"),
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target / "logs"),
+        "DBT_LOG_LEVEL_FILE": "none",
         "RAW_DATA_DIR": str(raw_dir),
     }
     return subprocess.Popen(
