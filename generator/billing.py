@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from generator.catalogue import TIERS, Price, PriceCatalogue
 from generator.common import (
@@ -21,7 +22,6 @@ from generator.common import (
     Weights,
     add_months,
     between,
-    chance,
     div_round,
     jitter,
     lognormal_days,
@@ -30,6 +30,7 @@ from generator.common import (
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+FIVE_SECONDS = timedelta(seconds=5)
 REFUND_STATUS = Weights([("succeeded", 0.93), ("failed", 0.06), ("canceled", 0.01)])
 CHANGE_KIND = Weights(
     [("seats_up", 0.55), ("tier_up", 0.15), ("seats_down", 0.22), ("tier_down", 0.08)]
@@ -41,14 +42,14 @@ REFUND_SHARES = (10, 20, 25, 50)
 # --------------------------------------------------------------------------- inputs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Coupon:
     code: str
     percent: int
     periods: int | None  # None = forever
 
 
-@dataclass
+@dataclass(slots=True)
 class BillingCustomer:
     customer_id: str
     company_id: str | None
@@ -63,7 +64,7 @@ class BillingCustomer:
     is_deleted: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class SubSpec:
     price: Price
     seats: int
@@ -82,7 +83,7 @@ class SubSpec:
     no_random_events: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerPlan:
     main: SubSpec
     addon_after_days: int | None = None
@@ -96,7 +97,7 @@ class CustomerPlan:
 # --------------------------------------------------------------------------- outputs
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     at: datetime
     old_mrr: int  # list-price MRR in minor units before the change
@@ -104,7 +105,7 @@ class Change:
     kind: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Renewal:
     at: datetime  # the period end that was (or is to be) renewed
     renewed: bool | None  # None: still undecided at the end of the data
@@ -112,7 +113,7 @@ class Renewal:
     annual_value: int
 
 
-@dataclass
+@dataclass(slots=True)
 class SubOutcome:
     subscription_id: str
     start: datetime
@@ -128,7 +129,7 @@ class SubOutcome:
     renewals: list[Renewal] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerOutcome:
     customer: BillingCustomer
     subscriptions: list[SubOutcome]
@@ -140,7 +141,7 @@ class CustomerOutcome:
         return min(paid) if paid else None
 
 
-@dataclass
+@dataclass(slots=True)
 class LineDraft:
     subscription_id: str | None
     price: Price | None
@@ -154,7 +155,7 @@ class LineDraft:
     description: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Settlement:
     status: str  # the status at the end of the data
     paid_at: datetime | None
@@ -163,7 +164,7 @@ class Settlement:
     was_open: bool = False  # was finalized and unpaid for a while before being paid
 
 
-@dataclass
+@dataclass(slots=True)
 class IssuedInvoice:
     invoice_id: str
     currency: str
@@ -179,19 +180,40 @@ def period_bounds(anchor: datetime, price: Price, index: int) -> tuple[datetime,
         step = timedelta(weeks=price.interval_count)
         return anchor + step * index, anchor + step * (index + 1)
     months = price.interval_count * (12 if price.interval == "year" else 1)
-    return add_months(anchor, months * index), add_months(anchor, months * (index + 1))
+    # the previous call's end is this period's start (add_months is the costly part)
+    shift = months * index
+    if _LAST_END[0] is anchor and _LAST_END[1] == shift:
+        start = _LAST_END[2]
+    else:
+        start = add_months(anchor, shift)
+    end = add_months(anchor, shift + months)
+    _LAST_END[:] = (anchor, shift + months, end)
+    return start, end
+
+
+# (anchor, months after it, the instant): the end of the last period computed
+_LAST_END: list[Any] = [None, 0, None]
 
 
 def monthly_value(price: Price, seats: int) -> int:
     return int(round(price.unit_amount * seats / price.months))
 
 
+# description text by (price id, seats): the same few hundred texts over and over
+_DESCRIPTIONS: dict[tuple[str, int], str] = {}
+
+
 def line_description(price: Price, seats: int) -> str:
-    every = {"month": "month", "year": "year", "week": "week"}[price.interval]
-    if price.interval_count > 1:
-        every = f"{price.interval_count} {every}s"
-    unit = RawFormatter.major(price.unit_amount)
-    return f"{seats} x {price.product_name} (at {unit} {price.currency} / {every})"
+    key = (price.price_id, seats)
+    text = _DESCRIPTIONS.get(key)
+    if text is None:
+        every = {"month": "month", "year": "year", "week": "week"}[price.interval]
+        if price.interval_count > 1:
+            every = f"{price.interval_count} {every}s"
+        unit = RawFormatter.major(price.unit_amount)
+        text = f"{seats} x {price.product_name} (at {unit} {price.currency} / {every})"
+        _DESCRIPTIONS[key] = text
+    return text
 
 
 # --------------------------------------------------------------------------- engine
@@ -239,7 +261,7 @@ class BillingEngine:
         rng, now = self.rng, self.now
         if reason == "subscription_cycle" and created > now - HOUR:
             return Settlement("draft", None)  # Stripe finalizes cycle invoices after ~1 hour
-        finalize = HOUR if reason == "subscription_cycle" else timedelta(seconds=5)
+        finalize = HOUR if reason == "subscription_cycle" else FIVE_SECONDS
         if total <= 0:
             return Settlement("paid", created + finalize)
         if fail == "give_up":
@@ -280,12 +302,12 @@ class BillingEngine:
     ) -> IssuedInvoice:
         fmt = self.fmt
         rng = self.rng
-        invoice_id = f"in_{self.ids.next('invoice'):07d}"
+        invoice_id = "in_" + str(self.ids.next("invoice")).zfill(7)
         subtotal = discount_total = 0
         for line in lines:
             subtotal += line.amount
             discount_total += line.discount
-        tax = div_round((subtotal - discount_total) * customer.tax_bps, 10_000)
+        tax = (2 * (subtotal - discount_total) * customer.tax_bps + 10_000) // 20_000  # div_round
         total = subtotal - discount_total + tax
         if force_status is not None:
             settlement = Settlement(force_status, None)
@@ -295,10 +317,35 @@ class BillingEngine:
         customer_id = customer.customer_id
         sub_text = subscription_id or ""
         ts = fmt.ts
-
-        def row(status: str, paid_at: datetime | None) -> Values:
-            paid = status == "paid"
-            return (
+        subtotal_text, discount_text = str(subtotal), str(discount_total)
+        tax_text, total_text = str(tax), str(total)
+        status = settlement.status
+        # rows built inline (no per-invoice closure); the formatter draws in column order
+        if status == "paid" and settlement.was_open and rng.random() < 0.15:
+            # duplicate load: exported while open, exported again once paid (last row wins)
+            self._invoices(
+                (
+                    invoice_id,
+                    customer_id,
+                    sub_text,
+                    "open",
+                    reason,
+                    currency,
+                    ts(created),
+                    ts(period_start),
+                    ts(period_end),
+                    subtotal_text,
+                    discount_text,
+                    tax_text,
+                    total_text,
+                    "0",
+                    "",
+                )
+            )
+            self.samples.setdefault("open_then_paid_invoice", invoice_id)
+        paid = status == "paid"
+        self._invoices(
+            (
                 invoice_id,
                 customer_id,
                 sub_text,
@@ -308,22 +355,35 @@ class BillingEngine:
                 ts(created),
                 ts(period_start),
                 ts(period_end),
-                str(subtotal),
-                str(discount_total),
-                str(tax),
-                str(total),
-                str(max(total, 0) if paid else 0),
-                ts(paid_at) if paid else "",
+                subtotal_text,
+                discount_text,
+                tax_text,
+                total_text,
+                (str(total) if total > 0 else "0") if paid else "0",
+                ts(settlement.paid_at) if paid else "",
             )
-
-        status = settlement.status
-        if status == "paid" and settlement.was_open and rng.random() < 0.15:
-            # duplicate load: exported while open, exported again once paid (last row wins)
-            self._invoices(row("open", None))
-            self.samples.setdefault("open_then_paid_invoice", invoice_id)
-        self._invoices(row(status, settlement.paid_at))
+        )
+        next_id, boolean, append_line, random_ = self.ids.next, fmt.boolean, self._lines, rng.random
         for line in lines:
-            self._write_line(invoice_id, line)
+            price = line.price
+            row = (
+                "il_" + str(next_id("line")).zfill(8),
+                invoice_id,
+                line.subscription_id or "",
+                price.price_id if price else "",
+                line.line_type,
+                boolean(line.is_proration),
+                str(line.quantity),
+                str(line.amount),
+                str(line.discount),
+                ts(line.period_start),
+                ts(line.period_end),
+                line.description,
+            )
+            append_line(row)
+            if random_() < 0.002:
+                append_line(row)  # exact duplicate load
+                self.samples.setdefault("duplicated_line", row[0])
         if status == "paid" and total > 0 and customer.livemode:
             if "paid_invoice" not in self.samples:
                 self.samples["paid_invoice"] = invoice_id
@@ -344,36 +404,14 @@ class BillingEngine:
                 self.refund(invoice_id, customer.currency, total, at, "duplicate")
         return IssuedInvoice(invoice_id, customer.currency, total, settlement)
 
-    def _write_line(self, invoice_id: str, line: LineDraft) -> None:
-        fmt = self.fmt
-        ts = fmt.ts
-        row = (
-            f"il_{self.ids.next('line'):08d}",
-            invoice_id,
-            line.subscription_id or "",
-            line.price.price_id if line.price else "",
-            line.line_type,
-            fmt.boolean(line.is_proration),
-            str(line.quantity),
-            str(line.amount),
-            str(line.discount),
-            ts(line.period_start),
-            ts(line.period_end),
-            line.description,
-        )
-        self._lines(row)
-        if self.rng.random() < 0.002:
-            self._lines(row)  # exact duplicate load
-            self.samples.setdefault("duplicated_line", row[0])
-
     def refund(
         self, invoice_id: str, currency: str, amount: int, at: datetime, reason: str
     ) -> str | None:
         rng, fmt, now = self.rng, self.fmt, self.now
         if at > now or amount <= 0:
             return None
-        refund_id = f"re_{self.ids.next('refund'):06d}"
-        if now - at < timedelta(days=4) and chance(rng, 0.7):
+        refund_id = "re_" + str(self.ids.next("refund")).zfill(6)
+        if now - at < timedelta(days=4) and rng.random() < 0.7:
             status = "pending"
         else:
             status = REFUND_STATUS.draw(rng)
@@ -388,7 +426,7 @@ class BillingEngine:
                 reason,
             )
 
-        if status == "succeeded" and chance(rng, 0.1):
+        if status == "succeeded" and rng.random() < 0.1:
             self._refunds((refund_id, *row("pending")))  # earlier load while pending
         self._refunds((refund_id, *row(status)))
         self.samples.setdefault(f"refund_{status}", refund_id)
@@ -472,7 +510,7 @@ class BillingEngine:
 
     def run_subscription(self, customer: BillingCustomer, spec: SubSpec) -> SubOutcome:
         rng, now = self.rng, self.now
-        sub_id = f"sub_{self.ids.next('subscription'):06d}"
+        sub_id = "sub_" + str(self.ids.next("subscription")).zfill(6)
         price, seats = spec.price, spec.seats
         out = SubOutcome(sub_id, spec.start, price, seats, initial_mrr=monthly_value(price, seats))
         created = spec.created_at or spec.start
@@ -529,7 +567,7 @@ class BillingEngine:
                 break  # the next invoice is not issued yet
             if index > 0 and price.interval == "year" and not spec.no_random_events:
                 out.renewals.append(Renewal(start, True, start, price.unit_amount * seats))
-                if chance(rng, 0.25):  # true-up of seats at the yearly renewal, no proration
+                if rng.random() < 0.25:  # true-up of seats at the yearly renewal, no proration
                     new_seats = max(1, seats + rng.choice((-3, -2, -1, 1, 2, 3, 5, 8)))
                     out.changes.append(
                         Change(
@@ -580,17 +618,17 @@ class BillingEngine:
             fail: str | None = None
             if spec.fail_from is not None and start >= spec.fail_from:
                 fail = "give_up"
-            elif not spec.no_random_events and chance(
-                rng, 0.006 if customer.pays_by_invoice else 0.013
+            elif not spec.no_random_events and rng.random() < (
+                0.006 if customer.pays_by_invoice else 0.013
             ):
-                fail = "recover" if chance(rng, 0.6) else "give_up"
+                fail = "recover" if rng.random() < 0.6 else "give_up"
             created_at = start
             if (
                 reason == "subscription_cycle"
                 and not spec.no_random_events
                 and fail is None
                 and start < now - 2 * DAY
-                and chance(rng, 0.003)
+                and rng.random() < 0.003
             ):
                 # a mistaken invoice (wrong seat count) voided and re-issued a few hours later
                 wrong = replace(lines[0], quantity=seats + rng.randint(1, 5))
@@ -699,12 +737,12 @@ class BillingEngine:
             if requested > now:
                 return False
             out.canceled_at = requested
-            if chance(rng, 0.15):
+            if rng.random() < 0.15:
                 out.ended_at, out.end_reason = requested, "canceled_immediately"
                 if (
                     issued.settlement.status == "paid"
                     and requested - start < timedelta(days=10)
-                    and chance(rng, 0.6)
+                    and rng.random() < 0.6
                 ):
                     refund = self.refund(
                         issued.invoice_id,
@@ -780,7 +818,7 @@ class BillingEngine:
             ts(period[0]),
             ts(period[1]),
         )
-        if out.status == "canceled" and out.end_reason == "canceled" and chance(self.rng, 0.02):
+        if out.status == "canceled" and out.end_reason == "canceled" and self.rng.random() < 0.02:
             # duplicate load: an export from before the cancellation, then the current one
             stale = (*row[:2], "active", *row[3:7], fmt.boolean(False), "", "", *row[10:])
             self._subscriptions(stale)
@@ -877,7 +915,7 @@ class BillingEngine:
             fmt.ts(customer.created_at, bare_date_ok=True),
             fmt.boolean(customer.is_deleted),
         )
-        if customer.livemode and customer.email and chance(self.rng, 0.005):
+        if customer.livemode and customer.email and self.rng.random() < 0.005:
             # duplicate load: an earlier export with the old billing e-mail (last row wins)
             self._customers((row[0], f"accounts+old@{customer.email.split('@')[-1]}", *row[2:]))
             self.samples.setdefault("duplicated_customer", customer.customer_id)

@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.billing import BillingEngine
-from generator.common import TABLE_COLUMNS, FastRandom, IdSequence, RawFormatter, Sink
+from generator.common import (
+    TABLE_COLUMNS,
+    FastRandom,
+    IdSequence,
+    RawFormatter,
+    Sink,
+    parquet_writer,
+)
 from generator.story import MonthBookings, Story
 from generator.world import ID_STRIDE, Config, build_world, check_id_counts
 
@@ -137,10 +144,9 @@ class Joiner:
                 self._csv[table] = handle
             else:
                 import pyarrow as pa
-                import pyarrow.parquet as pq
 
                 schema = pa.schema([(column, pa.string()) for column in columns])
-                self._parquet[table] = pq.ParquetWriter(str(path), schema)
+                self._parquet[table] = parquet_writer(path, schema)
                 self._pending[table] = []
 
     @property

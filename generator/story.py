@@ -29,12 +29,12 @@ from generator.catalogue import (
     local_amount,
 )
 from generator.common import (
+    SECOND,
     IdSequence,
     RawFormatter,
     Sink,
     Weights,
     add_months,
-    chance,
     div_round,
     jitter,
     lognormal_days,
@@ -57,6 +57,8 @@ from generator.crm import (
 )
 
 DAY = timedelta(days=1)
+SEVEN_MINUTES = timedelta(minutes=7)
+OPEN_DEAL_WINDOW = timedelta(days=240)
 
 FATES: Weights[str] = Weights(
     (
@@ -131,7 +133,7 @@ def company_count(customers: int) -> int:
     return max(12, round(customers / CUSTOMER_SHARE * 1.14))
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     lead: datetime
     mql: datetime | None = None
@@ -142,7 +144,7 @@ class Timeline:
     start: datetime | None = None  # subscription start for customers
 
 
-@dataclass
+@dataclass(slots=True)
 class MonthBookings:
     new_customers: int = 0
     new_acv_usd_cents: int = 0
@@ -169,6 +171,7 @@ class Story:
 
     def __post_init__(self) -> None:
         self.owner_picker = OwnerPicker(self.owners)
+        self._span = (self.now - self.start).total_seconds()
         taken: set[int] = set()
         for fraction, name in SCENARIOS:
             ordinal = max(1, round(fraction * self.customers_target * 1.06))
@@ -209,9 +212,8 @@ class Story:
 
     def slot_time(self, index: int, total: int) -> datetime:
         """Company creation times, increasing with the id and growing denser over time."""
-        span = (self.now - self.start).total_seconds()
         position = ((index + self.rng.random()) / total) ** (1 / 1.35)
-        return self.start + timedelta(seconds=int(span * position))
+        return self.start + SECOND * int(self._span * position)
 
     def company(self, index: int, total: int) -> None:
         rng = self.rng
@@ -224,7 +226,7 @@ class Story:
             if scenario:
                 fate = "customer_sales"
         timeline = self.timeline(fate, created, scenario)
-        created = min(created, timeline.lead)
+        created = timeline.lead if timeline.lead < created else created  # min()
         owner = self.owner_picker.pick(rng, "sales", created)
         company = make_company(rng, index + 1, jitter(rng, created, 0, 1800), owner.owner_id)
         channel = pick_channel(rng)
@@ -234,10 +236,9 @@ class Story:
         contacts = self.contacts(company, fate, timeline, channel, outcome)
         deals = self.deals(company, timeline, outcome, scenario)
         activity = [c.updated_at for c in contacts if c.updated_at] + [d.updated_at for d in deals]
-        company.updated_at = min(
-            self.now, max([company.created_at, *activity]) + timedelta(minutes=7)
-        )
-        if fate == "lead" and chance(rng, 0.02):
+        last = max([company.created_at, *activity]) + SEVEN_MINUTES
+        company.updated_at = last if last < self.now else self.now  # min()
+        if fate == "lead" and rng.random() < 0.02:
             company.is_deleted = True
             self.examples.setdefault("soft-deleted company", company.company_id)
         if fate == "lead" and len(self.lead_companies) < 5:
@@ -262,11 +263,11 @@ class Story:
         to_sql = lognormal_days(rng, 7, 0.7, 1, 45)
         to_opp = lognormal_days(rng, 3, 0.8, 0.1, 20)
         cycle = lognormal_days(rng, 38, 0.6, 7, 200)
-        to_start = timedelta(seconds=rng.randint(3600, 4 * 86400))
+        to_start = SECOND * rng.randint(3600, 4 * 86400)
         if fate == "customer_self":
             signup = created + lognormal_days(rng, 2, 1.0, 0.01, 30)
             line = Timeline(created, start=signup if signup <= now else None)
-            if chance(rng, 0.3):
+            if rng.random() < 0.3:
                 line.mql = created + timedelta(seconds=int((signup - created).total_seconds()) // 2)
             return self._clip(line)
         if scenario in LATE_SCENARIOS:
@@ -274,9 +275,9 @@ class Story:
             created = start - to_start - cycle - to_opp - to_sql - to_mql
         line = Timeline(created, created + to_mql, created + to_mql + to_sql)
         if fate == "lead":
-            if chance(rng, 0.55):
+            if rng.random() < 0.55:
                 line.mql = None
-            if line.mql is None or chance(rng, 0.75):
+            if line.mql is None or rng.random() < 0.75:
                 line.sql = None
             return self._clip(line)
         line.opportunity = line.sql + to_opp if line.sql else None
@@ -285,7 +286,7 @@ class Story:
             line.outcome = "won"
             if line.close and line.close + to_start <= now:
                 line.start = line.close + to_start
-            if chance(rng, 0.08):
+            if rng.random() < 0.08:
                 line.mql = None  # skipped stage
         else:
             line.close = (
@@ -296,8 +297,8 @@ class Story:
             line.outcome = "lost"
             if (
                 line.opportunity
-                and line.opportunity > now - timedelta(days=240)
-                and chance(rng, 0.15)
+                and line.opportunity > now - OPEN_DEAL_WINDOW
+                and rng.random() < 0.15
             ):
                 line.close, line.outcome = None, "open"
         if scenario == "in_and_out_within_month" and line.start:
@@ -342,26 +343,26 @@ class Story:
         assert line.start is not None
         currency = country_currency(rng, company.country)
         tax = TAX_BPS.get(company.country, 0)
-        if company.country in ("DE", "FR", "NL", "IE", "ES", "SE") and chance(rng, 0.4):
+        if company.country in ("DE", "FR", "NL", "IE", "ES", "SE") and rng.random() < 0.4:
             tax = 0  # reverse charge
-        if company.country == "US" and chance(rng, 0.3):
+        if company.country == "US" and rng.random() < 0.3:
             tax = rng.choice((600, 725, 825, 950))
         if company.country == "CA" and currency == "USD":
             tax = 0
-        linked = not chance(rng, 0.15 if self_serve else 0.02)
+        linked = not rng.random() < (0.15 if self_serve else 0.02)
         plan, tier = self.draw_plan(self_serve, currency, line.start, scenario)
         customer = BillingCustomer(
-            customer_id=f"cus_{self.ids.next('customer'):06d}",
+            customer_id="cus_" + str(self.ids.next("customer")).zfill(6),
             company_id=company.company_id if linked else None,
             name=company.name,
-            email=f"billing@{company.domain}" if not chance(rng, 0.03) else None,
+            email=f"billing@{company.domain}" if not rng.random() < 0.03 else None,
             country=company.country,
             currency=currency,
             tax_bps=tax,
-            pays_by_invoice=(tier == "enterprise" and chance(rng, 0.8))
-            or (plan.main.price.interval == "year" and chance(rng, 0.35))
-            or chance(rng, 0.03),
-            created_at=line.start - timedelta(seconds=rng.randint(30, 900)),
+            pays_by_invoice=(tier == "enterprise" and rng.random() < 0.8)
+            or (plan.main.price.interval == "year" and rng.random() < 0.35)
+            or rng.random() < 0.03,
+            created_at=line.start - SECOND * rng.randint(30, 900),
         )
         if scenario in LATE_SCENARIOS or scenario == "in_and_out_within_month":
             customer.pays_by_invoice = False
@@ -398,28 +399,28 @@ class Story:
             change_per_month=EXPANSION[product],
         )
         if product != "flex":
-            if self_serve and chance(rng, 0.75):
-                spec.trial_days, spec.trial_converts = 14, chance(rng, 0.72)
-            elif not self_serve and chance(rng, 0.08):
-                spec.trial_days, spec.trial_converts = 30, chance(rng, 0.92)
+            if self_serve and rng.random() < 0.75:
+                spec.trial_days, spec.trial_converts = 14, rng.random() < 0.72
+            elif not self_serve and rng.random() < 0.08:
+                spec.trial_days, spec.trial_converts = 30, rng.random() < 0.92
             spec.coupon = self.draw_coupon(plan_key)
         plan = CustomerPlan(spec)
-        if not self_serve and tier != "starter" and product != "flex" and chance(rng, 0.45):
+        if not self_serve and tier != "starter" and product != "flex" and rng.random() < 0.45:
             fee = local_amount(150_000 if tier == "growth" else 500_000, currency)
-            if chance(rng, 0.5):
+            if rng.random() < 0.5:
                 spec.onboarding_fee = fee
             else:
                 plan.onboarding_manual_fee = fee
         if product != "flex":
-            if chance(rng, 0.04):
+            if rng.random() < 0.04:
                 plan.services_fee = local_amount(80_000, currency)
-            if chance(rng, 0.09):
+            if rng.random() < 0.09:
                 plan.addon_after_days, plan.addon_seats = rng.randint(30, 400), max(1, seats // 3)
-            if plan_key == "m1" and chance(rng, 0.03):
+            if plan_key == "m1" and rng.random() < 0.03:
                 spec.switch_after_periods = rng.randint(2, 8)
-        if chance(rng, 0.16):
+        if rng.random() < 0.16:
             plan.reactivation_after_days = rng.randint(60, 330)
-        plan.deleted_if_churned = chance(rng, 0.05)
+        plan.deleted_if_churned = rng.random() < 0.05
         self.apply_scenario(plan, scenario)
         return plan, tier
 
@@ -472,7 +473,7 @@ class Story:
         number = self.ids.next("test_customer")
         currency = "EUR" if number % 4 == 0 else "USD"
         customer = BillingCustomer(
-            customer_id=f"cus_{self.ids.next('customer'):06d}",
+            customer_id="cus_" + str(self.ids.next("customer")).zfill(6),
             company_id=None,
             name=f"Test Customer {number}",
             email=f"qa+{number}@example.com",
@@ -511,40 +512,40 @@ class Story:
             "customer": paid,
         }
         primary.stages = {stage: at for stage, at in stages.items() if at is not None and at <= now}
-        if fate == "lead" and chance(rng, 0.1):
+        if fate == "lead" and rng.random() < 0.1:
             primary.stages = {}
             primary.special = "subscriber"
-        if "sql" in primary.stages or chance(rng, 0.5):
+        if "sql" in primary.stages or rng.random() < 0.5:
             primary.owner_id = company.owner_id
-        if paid and chance(rng, 0.03):
+        if paid and rng.random() < 0.03:
             primary.special = "evangelist"
         contacts = [primary]
         for _ in range(EXTRA_CONTACTS[fate].draw(rng)):
             created = jitter(rng, line.lead, 2 * 86400, 120 * 86400)
             if created > now:
                 continue
-            source = raw_lead_source(rng, channel if chance(rng, 0.6) else pick_channel(rng))
+            source = raw_lead_source(rng, channel if rng.random() < 0.6 else pick_channel(rng))
             contact = self.new_contact(company, created, source)
-            if chance(rng, 0.85):
+            if rng.random() < 0.85:
                 contact.stages["lead"] = created
-                if chance(rng, 0.3):
+                if rng.random() < 0.3:
                     contact.stages["mql"] = jitter(rng, created, 3600, 20 * 86400)
             else:
                 contact.special = "subscriber"
-            if paid and created < paid and chance(rng, 0.5):
+            if paid and created < paid and rng.random() < 0.5:
                 contact.stages["customer"] = paid
-            if chance(rng, 0.01):
+            if rng.random() < 0.01:
                 contact.special = "other"
             contact.stages = {stage: at for stage, at in contact.stages.items() if at <= now}
-            contact.owner_id = company.owner_id if chance(rng, 0.5) else None
+            contact.owner_id = company.owner_id if rng.random() < 0.5 else None
             contacts.append(contact)
-        if chance(rng, 0.12):  # a contact with no company at all
+        if rng.random() < 0.12:  # a contact with no company at all
             created = jitter(rng, line.lead, 0, 30 * 86400)
             if created <= now:
                 loner = self.new_contact(None, created, raw_lead_source(rng, pick_channel(rng)))
-                if chance(rng, 0.6):
+                if rng.random() < 0.6:
                     loner.stages["lead"] = created
-                    if chance(rng, 0.2):
+                    if rng.random() < 0.2:
                         loner.stages["mql"] = jitter(rng, created, 3600, 10 * 86400)
                 loner.stages = {stage: at for stage, at in loner.stages.items() if at <= now}
                 contacts.append(loner)
@@ -582,11 +583,14 @@ class Story:
         history = stage_path(rng, created, end, outcome, reopen)
         if amount is not None:
             amount = div_round(amount, 100) * 100  # whole units
-        if chance(rng, 0.04):
+        if rng.random() < 0.04:
             amount = None
+        deal_id = str(5_000_000 + self.ids.next("deal"))
+        company_id = company.company_id if not rng.random() < 0.02 else None
+        updated = jitter(rng, history[-1][1], 60, 2 * 86400)
         deal = Deal(
-            deal_id=str(5_000_000 + self.ids.next("deal")),
-            company_id=company.company_id if not chance(rng, 0.02) else None,
+            deal_id=deal_id,
+            company_id=company_id,
             owner_id=owner,
             name=name,
             pipeline=pipeline,
@@ -594,9 +598,9 @@ class Story:
             history=history,
             amount_minor=amount,
             currency=currency,
-            updated_at=min(now, jitter(rng, history[-1][1], 60, 2 * 86400)),
+            updated_at=updated if updated < now else now,  # min()
         )
-        if outcome == "lost" and chance(rng, 0.03):
+        if outcome == "lost" and rng.random() < 0.03:
             deal.is_deleted = True
             self.examples.setdefault("soft-deleted deal", deal.deal_id)
         return deal
@@ -620,7 +624,7 @@ class Story:
                 median, sigma, low, high = SEATS[tier]
                 seats = int(min(max(lognormvariate(rng, 0, sigma) * median, low), high))
                 amount = self.catalogue.get(tier, "y1", currency).unit_amount * seats
-            reopen = scenario == "reopened_deal" or (line.outcome == "won" and chance(rng, 0.01))
+            reopen = scenario == "reopened_deal" or (line.outcome == "won" and rng.random() < 0.01)
             end = line.close if line.close else now
             deal = self.new_deal(
                 company,
@@ -645,7 +649,7 @@ class Story:
         first_sub = outcome.subscriptions[0].start
         for sub in outcome.subscriptions:
             for change in sub.changes:
-                if change.new_mrr <= change.old_mrr or len(deals) > 4 or not chance(rng, 0.5):
+                if change.new_mrr <= change.old_mrr or len(deals) > 4 or not rng.random() < 0.5:
                     continue
                 created = max(first_sub, change.at - timedelta(days=rng.randint(5, 30)))
                 deals.append(
@@ -691,7 +695,7 @@ class Story:
                         currency,
                     )
                 )
-        if outcome.reactivated_at and chance(rng, 0.5):
+        if outcome.reactivated_at and rng.random() < 0.5:
             close = outcome.reactivated_at - timedelta(hours=rng.randint(2, 72))
             deals.append(
                 self.new_deal(
@@ -706,7 +710,7 @@ class Story:
                     currency,
                 )
             )
-        if chance(rng, 0.08) and line.start:
+        if rng.random() < 0.08 and line.start:
             created = jitter(rng, line.start, 60 * 86400, 500 * 86400)
             if created < now - 10 * DAY:
                 end = min(now, created + timedelta(days=rng.randint(10, 60)))
