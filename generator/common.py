@@ -315,17 +315,8 @@ def lognormvariate(rng: random.Random, mu: float, sigma: float) -> float:
 def lognormal_days(
     rng: random.Random, median: float, sigma: float, low: float, high: float
 ) -> timedelta:
-    """``lognormvariate(rng, log(median), sigma)`` days, clamped, as whole seconds (the draw
-    inlined: one of the hottest calls)."""
-    random_ = rng.random
-    while True:
-        u1 = random_()
-        u2 = 1.0 - random_()
-        z = _NV_MAGICCONST * (u1 - 0.5) / u2
-        zz = z * z / 4.0
-        if zz <= -_log(u2):
-            break
-    days = _exp(_log(median) + z * sigma)
+    """``lognormvariate(rng, log(median), sigma)`` days, clamped, as whole seconds."""
+    days = lognormvariate(rng, _log(median), sigma)
     days = low if low > days else days  # min(max(days, low), high)
     days = high if high < days else days
     return SECOND * int(days * 86400)
