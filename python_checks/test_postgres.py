@@ -28,11 +28,13 @@ from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import REPO, DbtRun, run_dbt
 from python_checks.engine_comparison import Row, duckdb_mart, mart_differences
 
-pytestmark = pytest.mark.skipif(
+# Every PostgreSQL check module's marker.
+POSTGRES_OPT_IN = pytest.mark.skipif(
     os.environ.get("REVOPS_POSTGRES") != "1",
     reason="PostgreSQL checks are opt-in: set REVOPS_POSTGRES=1 (a server from "
     "scripts/postgres_local.sh, dbt-postgres and psycopg2 installed)",
 )
+pytestmark = POSTGRES_OPT_IN
 
 PERSONAL_COLUMNS = ("email", "first_name", "last_name", "customer_name", "name")
 FORBIDDEN_SCHEMAS = ("raw_crm", "raw_billing", "raw_finance", "staging", "intermediate")

@@ -14,7 +14,6 @@ created by scripts/postgres_local.sh), so it never replaces the schemas another 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from python_checks.conftest import DEMO_RAW_DIR
 from python_checks.dbt_runner import DbtRun
 from python_checks.test_connector_shapes import SALESFORCE
 from python_checks.test_postgres import (
+    POSTGRES_OPT_IN,
     build_on_postgres,
     connect,
     database_of_its_own,
@@ -37,10 +37,7 @@ from python_checks.test_postgres import (
 
 __all__ = ["pg_env"]
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REVOPS_POSTGRES") != "1",
-    reason="PostgreSQL checks are opt-in: set REVOPS_POSTGRES=1",
-)
+pytestmark = POSTGRES_OPT_IN
 
 
 def own_database(pg_env: dict[str, str], suffix: str) -> dict[str, str]:

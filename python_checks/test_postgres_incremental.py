@@ -12,7 +12,6 @@ contract shape's on DuckDB); the five incremental models run their recompute str
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +22,7 @@ from python_checks.daily_runs import PostgresWarehouse, daily_raw_data, differen
 from python_checks.dbt_runner import DbtRun
 from python_checks.test_incremental import INCREMENTAL_MODELS
 from python_checks.test_postgres import (
+    POSTGRES_OPT_IN,
     build_on_postgres,
     connect,
     database_of_its_own,
@@ -32,10 +32,7 @@ from python_checks.test_postgres import (
 
 __all__ = ["pg_env"]
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REVOPS_POSTGRES") != "1",
-    reason="PostgreSQL checks are opt-in: set REVOPS_POSTGRES=1",
-)
+pytestmark = POSTGRES_OPT_IN
 
 WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
