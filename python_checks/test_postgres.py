@@ -126,13 +126,7 @@ def pg_build(pg_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     """The demo data loaded into raw_* schemas, then `dbt build --full-refresh` on Postgres: the
     server (and its database) outlives a test run, so an incremental model left by an earlier
     checkout must not be extended, nor fail on a column this checkout added."""
-    from scripts.load_raw_to_postgres import load_raw_dir
-
-    connection = connect(pg_env)
-    try:
-        loaded = load_raw_dir(connection, DEMO_RAW_DIR)
-    finally:
-        connection.close()
+    loaded = load_raw(pg_env, DEMO_RAW_DIR)
     assert {table.schema for table in loaded} == {
         "raw_crm",
         "raw_billing",
