@@ -26,6 +26,7 @@
         'accepted_values': none,
         'accepted_range': none,
         'expression_is_true': none,
+        'row_rules_hold': none,
         'relationships': none,
         'unique': 'column_name',
         'unique_combination_of_columns': 'combination_of_columns',

@@ -46,6 +46,10 @@ models:
       - not_null_columns:
           arguments: {columns: [id, kind, amount]}
           config: {alias: good_not_null_columns}
+      - row_rules_hold:
+          arguments:
+            rules: {amount_is_positive: "amount > 0", kind_is_known: "kind in ('a', 'b')"}
+          config: {alias: good_row_rules_hold}
     columns:
       - name: amount
         data_tests:
@@ -63,6 +67,11 @@ models:
       - equal_row_count:
           arguments: {compare_model: ref('staged_rows')}
           config: {alias: bad_equal_row_count}
+      # Only the second rule breaks (on one row): a failing rule is found whichever it is.
+      - row_rules_hold:
+          arguments:
+            rules: {kind_is_known: "kind in ('a', 'b')", amount_is_positive: "amount > 0"}
+          config: {alias: bad_row_rules_hold}
     columns:
       - name: amount
         data_tests:
