@@ -34,12 +34,16 @@
     }) }}
 {%- endmacro %}
 
-{#- `all` or `touched`, validated. -#}
+{#- `all` or `touched`, validated: the environment's DBT_DATA_TEST_SCOPE when set, else the var
+    `data_test_scope`. Read here, when a test runs, rather than by an env_var() in
+    dbt_project.yml, which is part of dbt's partial-parse key: a daily run after a full one would
+    parse everything again. -#}
 {% macro data_test_scope() -%}
-    {%- set value = var('data_test_scope') | string | trim | lower -%}
+    {%- set raw = env_var('DBT_DATA_TEST_SCOPE', '') or var('data_test_scope') -%}
+    {%- set value = raw | string | trim | lower -%}
     {%- if value not in ('all', 'touched') -%}
         {{ exceptions.raise_compiler_error(
-            "var data_test_scope must be all or touched, got: " ~ var('data_test_scope')
+            "var data_test_scope must be all or touched, got: " ~ raw
         ) }}
     {%- endif -%}
     {{ return(value) }}
