@@ -40,6 +40,7 @@ INCREMENTAL_MODELS = (
     "intermediate/int_subscription_mrr_pieces",
     "intermediate/int_subscription_periods",
     "intermediate/int_customer_mrr_by_month",
+    "intermediate/int_mrr_by_month",
     "intermediate/int_contact_funnel_stages",
     "marts/fct_mrr_movements",
 )

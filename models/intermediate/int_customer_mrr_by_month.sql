@@ -139,6 +139,43 @@ with_previous as (
     from with_mrr
 ),
 
+-- The MRR of the twelve months before the recomputed ones, kept from the previous build, for
+-- each month's MRR a year earlier (kpi_retention_rate). None on a full build.
+kept_year as (
+    {% if is_incremental() %}
+        select
+            previous_build.customer_id,
+            previous_build.month,
+            previous_build.mrr
+        from {{ this }} as previous_build
+        cross join reporting_period
+        where
+            previous_build.month >= {{ add_months(-12, 'reporting_period.recompute_from_month') }}
+            and previous_build.month < reporting_period.recompute_from_month
+    {% else %}
+        select
+            customer_id,
+            month,
+            mrr
+        from customer_month_mrr
+        where 1 = 0
+    {% endif %}
+),
+
+mrr_history as (
+    select
+        customer_id,
+        month,
+        mrr
+    from kept_year
+    union all
+    select
+        customer_id,
+        month,
+        mrr
+    from with_mrr
+),
+
 -- Movements (kpi_mrr). A difference under a millionth is float noise, not a change (D1).
 classified as (
     select
@@ -152,6 +189,18 @@ classified as (
             else 'unchanged'
         end as movement
     from with_previous
+),
+
+-- Null before the customer's first paying month (no row a year earlier).
+with_year_before as (
+    select
+        classified.*,
+        year_before.mrr as mrr_12_months_before
+    from classified
+    left join mrr_history as year_before
+        on
+            classified.customer_id = year_before.customer_id
+            and year_before.month = {{ add_months(-12, 'classified.month') }}
 ),
 
 final as (
@@ -171,8 +220,9 @@ final as (
             else 0
         end as movement_mrr,
         mrr > 0 as is_paying,
-        previous_mrr > 0 as was_paying
-    from classified
+        previous_mrr > 0 as was_paying,
+        mrr_12_months_before
+    from with_year_before
 )
 
 select * from final

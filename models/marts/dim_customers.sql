@@ -42,16 +42,36 @@ as_of_mrr as (
         on customer_mrr.month = reporting_period.as_of_month
 ),
 
--- The plan: the product of the latest recurring or upgraded price the customer was billed.
-latest_plans as (
+-- The plan: the product of the latest recurring or upgraded price the customer was billed (the
+-- latest-starting piece, the greatest line id breaking a tie). Two aggregations rather than a
+-- window over every piece: about half the time at a million customers.
+latest_piece_starts as (
+    select
+        customer_id,
+        max(piece_start_at) as piece_start_at
+    from mrr_pieces
+    group by customer_id
+),
+
+latest_pieces as (
     select
         mrr_pieces.customer_id,
-        prices.product_name,
-        row_number() over (
-            partition by mrr_pieces.customer_id
-            order by mrr_pieces.piece_start_at desc, mrr_pieces.line_item_id desc
-        ) as recency_rank
+        max(mrr_pieces.line_item_id) as line_item_id
     from mrr_pieces
+    inner join latest_piece_starts
+        on
+            mrr_pieces.customer_id = latest_piece_starts.customer_id
+            and mrr_pieces.piece_start_at = latest_piece_starts.piece_start_at
+    group by mrr_pieces.customer_id
+),
+
+latest_plans as (
+    select
+        latest_pieces.customer_id,
+        prices.product_name
+    from latest_pieces
+    inner join mrr_pieces
+        on latest_pieces.line_item_id = mrr_pieces.line_item_id
     inner join prices
         on mrr_pieces.price_id = prices.price_id
 ),
@@ -80,9 +100,7 @@ final as (
     left join as_of_mrr
         on customers.customer_id = as_of_mrr.customer_id
     left join latest_plans
-        on
-            customers.customer_id = latest_plans.customer_id
-            and latest_plans.recency_rank = 1
+        on customers.customer_id = latest_plans.customer_id
     -- A customer created after the as-of instant did not exist yet (macros/as_of.sql).
     where {{ is_known_at_as_of('customers.created_at') }}
 )
