@@ -133,8 +133,8 @@
         {%- do exceptions.warn(
             "Spark: the marts are not granted to " ~ bi_reader_role() ~ " (the built-in catalog "
             ~ "has no access control: grant them in your catalog), and their contracts check "
-            ~ "column names and types only (Parquet tables enforce no constraint; the data "
-            ~ "tests check not null and keys)"
+            ~ "column names and types only (Parquet tables enforce no constraint: not-null "
+            ~ "columns are checked once each table is written, keys by the data tests)"
         ) -%}
     {%- endif -%}
 {%- endmacro %}
@@ -142,11 +142,45 @@
 {#- Contracts: dbt-spark adds NOT NULL and CHECK constraints with ALTER TABLE whenever no
     file_format is configured (it assumes Delta). The tables here are Parquet (the profile's
     spark.sql.sources.default), where ALTER COLUMN ... SET NOT NULL is unsupported: the column
-    names and types are still checked; constraints are left to the data tests (dbt-spark does
-    not warn about it: the run's closing warning above does). -#}
+    names and types are still checked, and the not-null columns are checked once the table is
+    written (the marts have no not-null data tests: D43); keys are left to the data tests. -#}
 {% macro spark__persist_constraints(relation, model) -%}
     {%- if config.get('file_format') == 'delta' -%}
         {% do dbt.spark__persist_constraints(relation, model) %}
+    {%- else -%}
+        {% do check_not_null_constraints(relation, model) %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A contract's not_null constraints, checked on a table the warehouse wrote without enforcing
+    them: the model fails, naming each column with nulls and how many (D43). -#}
+{% macro check_not_null_constraints(relation, model) -%}
+    {%- set columns = [] -%}
+    {%- for column in model.columns.values() -%}
+        {%- if column.constraints | selectattr('type', 'equalto', 'not_null') | list -%}
+            {%- do columns.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if columns and execute -%}
+        {%- set null_counts -%}
+            select
+            {%- for column in columns %}
+                sum(case when {{ column }} is null then 1 else 0 end){{ "," if not loop.last }}
+            {%- endfor %}
+            from {{ relation }}
+        {%- endset -%}
+        {%- set counts = run_query(null_counts).rows[0] -%}
+        {%- set failed = [] -%}
+        {%- for column in columns -%}
+            {%- if counts[loop.index0] -%}
+                {%- do failed.append(column ~ " (" ~ counts[loop.index0] ~ " rows)") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if failed -%}
+            {{ exceptions.raise_compiler_error(
+                "NOT NULL constraint failed on " ~ relation ~ ": " ~ failed | join(", ")
+            ) }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
