@@ -1,6 +1,7 @@
 {#- Data tests scoped to the rows a daily run touched (decision D40, docs/incremental.md).
 
-    With var `data_test_scope: touched` (the publish script sets it on an incremental build), a
+    With `touched` (var `data_test_scope`, or the environment's DBT_DATA_TEST_SCOPE, which the
+    publish script sets on an incremental build and which wins over the var), a
     generic data test of a model a run rebuilds in part reads only the rows the run recomputed:
     - a staging base table, or a `stg_` view over one: the rows whose fate the latest run
       decided (the latest `fate_computed_at`; a view shows its base table's rows unchanged, and
@@ -43,7 +44,8 @@
     {%- set value = raw | string | trim | lower -%}
     {%- if value not in ('all', 'touched') -%}
         {{ exceptions.raise_compiler_error(
-            "var data_test_scope must be all or touched, got: " ~ raw
+            "data_test_scope (DBT_DATA_TEST_SCOPE or the var) must be all or touched, got: "
+            ~ raw
         ) }}
     {%- endif -%}
     {{ return(value) }}

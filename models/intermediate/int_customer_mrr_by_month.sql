@@ -2,7 +2,8 @@
 -- and the movement against the month before.
 -- Incremental (macros/incremental.sql): a run recomputes the months from the recompute month on;
 -- the month before it, kept from the previous build, gives their first paying month and the MRR
--- the first of them moves from.
+-- the first of them moves from, and the twelve months before it give each recomputed month's
+-- MRR a year earlier.
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='recompute',
