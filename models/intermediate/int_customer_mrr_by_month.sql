@@ -55,25 +55,41 @@ customer_month_mrr as (
     group by customer_id, month
 ),
 
--- Every customer that paid before the months an incremental run recomputes has a row in the
--- month before them, kept from the previous build. None on a full build.
-kept_month as (
+-- The twelve months before the ones an incremental run recomputes, kept from the previous
+-- build: one read of it for the month before (kept_month) and the MRR a year earlier
+-- (mrr_history). None on a full build.
+kept_months as (
     {% if is_incremental() %}
         select
             previous_build.customer_id,
+            previous_build.month,
             previous_build.first_paying_month,
             previous_build.mrr
         from {{ this }} as previous_build
         cross join reporting_period
-        where previous_build.month = {{ add_months(-1, 'reporting_period.recompute_from_month') }}
+        where
+            previous_build.month >= {{ add_months(-12, 'reporting_period.recompute_from_month') }}
+            and previous_build.month < reporting_period.recompute_from_month
     {% else %}
         select
             customer_id,
+            month,
             month as first_paying_month,
             mrr
         from customer_month_mrr
         where 1 = 0
     {% endif %}
+),
+
+-- Every customer that paid before the recomputed months has a row in the month before them.
+kept_month as (
+    select
+        kept_months.customer_id,
+        kept_months.first_paying_month,
+        kept_months.mrr
+    from kept_months
+    cross join reporting_period
+    where kept_months.month = {{ add_months(-1, 'reporting_period.recompute_from_month') }}
 ),
 
 first_paying_in_window as (
@@ -140,35 +156,14 @@ with_previous as (
     from with_mrr
 ),
 
--- The MRR of the twelve months before the recomputed ones, kept from the previous build, for
--- each month's MRR a year earlier (kpi_retention_rate). None on a full build.
-kept_year as (
-    {% if is_incremental() %}
-        select
-            previous_build.customer_id,
-            previous_build.month,
-            previous_build.mrr
-        from {{ this }} as previous_build
-        cross join reporting_period
-        where
-            previous_build.month >= {{ add_months(-12, 'reporting_period.recompute_from_month') }}
-            and previous_build.month < reporting_period.recompute_from_month
-    {% else %}
-        select
-            customer_id,
-            month,
-            mrr
-        from customer_month_mrr
-        where 1 = 0
-    {% endif %}
-),
-
+-- Each customer's MRR by month, kept and recomputed, for each month's MRR a year earlier
+-- (kpi_retention_rate).
 mrr_history as (
     select
         customer_id,
         month,
         mrr
-    from kept_year
+    from kept_months
     union all
     select
         customer_id,
