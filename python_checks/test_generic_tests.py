@@ -117,6 +117,8 @@ models:
           config: {alias: bad_raw_rows_reconcile}
 """
 GENERIC_TESTS = sorted(path.stem for path in (REPO / "tests" / "generic").glob("*.sql"))
+# The project's macros the generic tests call, linked into the fixture beside them.
+GENERIC_TEST_MACROS = ("null_counts.sql",)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (project / "models").mkdir()
     (project / "tests").mkdir()
     (project / "tests" / "generic").symlink_to(REPO / "tests" / "generic")
+    (project / "macros").mkdir()
+    for macro_file in GENERIC_TEST_MACROS:
+        (project / "macros" / macro_file).symlink_to(REPO / "macros" / macro_file)
     (project / "dbt_project.yml").write_text(
         "name: generic_tests_fixture\nversion: '1.0'\nconfig-version: 2\n"
         "profile: revops_warehouse\nmodels:\n  +materialized: table\n"

@@ -163,10 +163,7 @@
     {%- endfor -%}
     {%- if columns and execute -%}
         {%- set null_counts -%}
-            select
-            {%- for column in columns %}
-                sum(case when {{ column }} is null then 1 else 0 end){{ "," if not loop.last }}
-            {%- endfor %}
+            select {{ null_count_columns(columns) }}
             from {{ relation }}
         {%- endset -%}
         {%- set counts = run_query(null_counts).rows[0] -%}

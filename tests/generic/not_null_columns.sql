@@ -6,11 +6,7 @@
     with
 
     null_counts as (
-        select
-            {%- for column in columns %}
-            sum(case when {{ column }} is null then 1 else 0 end) as {{ column }}_nulls
-            {{- "," if not loop.last }}
-            {%- endfor %}
+        select {{ null_count_columns(columns) }}
         from {{ model }}
     )
 
