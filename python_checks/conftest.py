@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+from python_checks.dbt_runner import PARSE_CACHE, REPO, DbtRun, run_dbt
 
 DEMO_RAW_DIR = REPO / "data" / "demo"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder of this worker's own where dbt's runs reuse each other's parse (run_dbt)."""
+    folder = tmp_path_factory.mktemp("dbt_parse")
+    os.environ[PARSE_CACHE] = str(folder)
+    yield folder
+    del os.environ[PARSE_CACHE]
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD_DATA_TESTS = ["build", "--exclude-resource-type", "unit_test"]
 
 DBT = Path(sys.executable).with_name("dbt")
+# A folder of this pytest worker's own (conftest sets it): dbt's parse of one run is reused by
+# the next one of the same project, vars and target, as a daily production run reuses it.
+PARSE_CACHE = "REVOPS_DBT_PARSE_CACHE"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 @dataclass(frozen=True)
@@ -53,15 +62,59 @@ def run_dbt(
     if raw_dir is not None:
         env["RAW_DATA_DIR"] = str(raw_dir)
     env.update(extra_env or {})
-    completed = subprocess.run(
-        [str(DBT), *args, "--project-dir", str(project_dir)],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with reused_parse(args, env, project_dir, db_path, target_path):
+        completed = subprocess.run(
+            [str(DBT), *args, "--project-dir", str(project_dir)],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     return DbtRun(completed.returncode, completed.stdout + completed.stderr, target_path)
+
+
+def parse_key(args: list[str], env: dict[str, str], project_dir: Path, db_name: str) -> str:
+    """What dbt's saved parse depends on beyond the project's files (which dbt checks itself):
+    the project, the command line's vars, the target and the database's name. A wrong guess
+    costs only a full parse: dbt rejects a saved parse whose profile, vars or target differ."""
+    vars_given = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--vars"]
+    parts = [str(project_dir), db_name, env["DBT_TARGET"], *vars_given]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+@contextmanager
+def reused_parse(
+    args: list[str], env: dict[str, str], project_dir: Path, db_path: Path, target_path: Path
+) -> Iterator[None]:
+    """Let dbt reuse the parse of this worker's previous run of the same key. dbt keys its saved
+    parse on the profile, the DuckDB file's path included, so the run opens its file through a
+    link of a fixed path in the worker's folder; the saved parse is copied into the run's
+    target folder before, and back after. Without the folder (no conftest) dbt runs as is."""
+    cache = os.environ.get(PARSE_CACHE)
+    if not cache or env["DBT_TARGET"] != "duckdb":
+        yield
+        return
+    saved = Path(cache) / f"{parse_key(args, env, project_dir, db_path.name)}.msgpack"
+    link = Path(cache) / "db" / db_path.name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(db_path.absolute())
+    env["DBT_DUCKDB_PATH"] = str(link)
+    target_path.mkdir(parents=True, exist_ok=True)
+    if saved.exists() and not (target_path / PARTIAL_PARSE).exists():
+        shutil.copy(saved, target_path / PARTIAL_PARSE)
+    try:
+        yield
+    finally:
+        link.unlink()
+        # DuckDB writes its log beside the path it opened: a run that did not end cleanly
+        # leaves it there, and it belongs beside the real file.
+        wal = link.with_name(link.name + ".wal")
+        if wal.exists():
+            wal.replace(db_path.with_name(db_path.name + ".wal"))
+        if (target_path / PARTIAL_PARSE).exists():
+            shutil.copy(target_path / PARTIAL_PARSE, saved)
 
 
 def query(db_path: Path, sql: str) -> list[tuple]:
