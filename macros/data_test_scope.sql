@@ -23,9 +23,7 @@
 {% macro scopable_data_tests() -%}
     {{ return({
         'not_null': none,
-        'not_null_columns': none,
         'accepted_values': none,
-        'accepted_range': none,
         'expression_is_true': none,
         'row_rules_hold': none,
         'relationships': none,

@@ -43,19 +43,12 @@ models:
       - equal_row_count:
           arguments: {compare_model: ref('same_size')}
           config: {alias: good_equal_row_count}
-      - not_null_columns:
-          arguments: {columns: [id, kind, amount]}
-          config: {alias: good_not_null_columns}
       - row_rules_hold:
           arguments:
+            not_null: [id, kind, amount]
+            accepted_values: {kind: [a, b], id: [1, 2, 3]}
             rules: {amount_is_positive: "amount > 0", kind_is_known: "kind in ('a', 'b')"}
           config: {alias: good_row_rules_hold}
-    columns:
-      - name: amount
-        data_tests:
-          - accepted_range:
-              arguments: {min_value: 0, max_value: 100}
-              config: {alias: good_accepted_range}
   - name: bad_rows
     data_tests:
       - unique_combination_of_columns:
@@ -72,12 +65,9 @@ models:
           arguments:
             rules: {kind_is_known: "kind in ('a', 'b')", amount_is_positive: "amount > 0"}
           config: {alias: bad_row_rules_hold}
-    columns:
-      - name: amount
-        data_tests:
-          - accepted_range:
-              arguments: {min_value: 0, max_value: 100}
-              config: {alias: bad_accepted_range}
+      - row_rules_hold:
+          arguments: {accepted_values: {kind: [a]}}
+          config: {alias: bad_row_rules_hold__accepted_values}
   - name: empty_rows
     data_tests:
       - has_no_rows:
@@ -92,9 +82,13 @@ models:
           config: {alias: bad_row_fates_are_sound}
   - name: quarantine_rows
     data_tests:
-      - not_null_columns:
-          arguments: {columns: [source_table, id]}
-          config: {alias: bad_not_null_columns}
+      - row_rules_hold:
+          arguments: {not_null: [source_table, id]}
+          config: {alias: bad_row_rules_hold__not_null}
+      # A null is accepted, as by dbt's accepted_values.
+      - row_rules_hold:
+          arguments: {accepted_values: {id: [3]}}
+          config: {alias: good_row_rules_hold__null_is_accepted}
   - name: same_size
     data_tests:
       - has_no_rows:
@@ -118,7 +112,7 @@ models:
 """
 GENERIC_TESTS = sorted(path.stem for path in (REPO / "tests" / "generic").glob("*.sql"))
 # The project's macros the generic tests call, linked into the fixture beside them.
-GENERIC_TEST_MACROS = ("null_counts.sql",)
+GENERIC_TEST_MACROS = ("row_rules.sql",)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +134,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run = run_dbt(["build"], project / "fixture.duckdb", project / "target", project_dir=project)
     run_results = json.loads((project / "target" / "run_results.json").read_text())
     manifest = json.loads((project / "target" / "manifest.json").read_text())
-    # Each fixture test is named by its alias: `<good|bad>_<generic test>`.
+    # Each fixture test is named by its alias: `<good|bad>_<generic test>[__<case>]`.
     statuses = {
         manifest["nodes"][result["unique_id"]]["alias"]: result["status"]
         for result in run_results["results"]
@@ -154,8 +148,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_generic_test_passes_on_good_rows_and_fails_on_bad(
     results: dict[str, str], test_name: str
 ) -> None:
-    good = {n: s for n, s in results.items() if n == f"good_{test_name}"}
-    bad = {n: s for n, s in results.items() if n == f"bad_{test_name}"}
+    good = {n: s for n, s in results.items() if n.split("__")[0] == f"good_{test_name}"}
+    bad = {n: s for n, s in results.items() if n.split("__")[0] == f"bad_{test_name}"}
     assert good and bad, f"{test_name} has no good/bad fixture: {sorted(results)}"
     assert set(good.values()) == {"pass"}, good
     assert set(bad.values()) == {"fail"}, bad

@@ -261,14 +261,14 @@ BROKEN_KEPT = {
     "model": (
         "update intermediate.int_customer_mrr_by_month set movement = null "
         "where month = (select min(month) from intermediate.int_customer_mrr_by_month)",
-        "int_customer_mrr_by_month,test_name:not_null_columns",
-        "not_null_columns_int_customer_mrr_by_month",
+        "int_customer_mrr_by_month_row_rules",
+        "int_customer_mrr_by_month_row_rules",
     ),
     "stg view": (
         "update staging.base_billing__invoices set created_at = null where row_status = 'staged' "
         "and fate_computed_at = (select min(fate_computed_at) from staging.base_billing__invoices)",
-        "stg_billing__invoices,test_name:not_null_columns",
-        "not_null_columns_stg_billing__invoices",
+        "stg_billing__invoices_row_rules",
+        "stg_billing__invoices_row_rules",
     ),
 }
 
