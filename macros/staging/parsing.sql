@@ -22,6 +22,16 @@
     One dateadd for every value (0 minutes without an offset): a CASE around the whole parse
     cost three times as much at 9M rows. -#}
 {% macro parse_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'revops_warehouse')(column)) }}
+{%- endmacro %}
+
+{#- DuckDB: the SQL macro the on-run-start hook creates from the default below
+    (create_safe_parse_functions). -#}
+{% macro duckdb__parse_timestamp(column) -%}
+    {{ adapter.quote(target.schema) }}.revops_parse_timestamp({{ column }})
+{%- endmacro %}
+
+{% macro default__parse_timestamp(column) -%}
     {%- set text = timestamp_text(column) -%}
     {%- set offset = "replace(regexp_replace(" ~ text ~ ", '^.* [0-9:.]*', ''), ':', '')" -%}
     {%- set offset_hours = safe_parse("substring(" ~ offset ~ ", 2, 2)", 'integer') -%}

@@ -39,7 +39,14 @@
     {{ dbt.safe_cast(text_expression, safe_parse_type(kind)) }}
 {%- endmacro %}
 
+{#- DuckDB: one SQL macro per kind in the target schema (created by the on-run-start hook below),
+    which DuckDB expands where it is called: the same expression as written inline, and short
+    compiled staging models (sqlfluff lints the compiled SQL: D45). -#}
 {% macro duckdb__safe_parse(text_expression, kind) -%}
+    {{ adapter.quote(target.schema) }}.revops_try_{{ kind }}({{ text_expression }})
+{%- endmacro %}
+
+{% macro duckdb_safe_parse_body(text_expression, kind) -%}
     case when regexp_full_match({{ text_expression }}, '{{ safe_parse_shape(kind) }}')
         then try_cast({{ text_expression }} as {{ safe_parse_type(kind) }})
     end
@@ -56,6 +63,18 @@
 {%- endmacro %}
 
 {% macro default__create_safe_parse_functions() -%}
+{%- endmacro %}
+
+{#- The parse of a raw timestamp last: its body calls the others. -#}
+{% macro duckdb__create_safe_parse_functions() -%}
+    {%- set schema = adapter.quote(target.schema) -%}
+    create schema if not exists {{ schema }};
+    {%- for kind in ['timestamp', 'date', 'integer', 'decimal'] %}
+    create or replace macro {{ schema }}.revops_try_{{ kind }}(raw_text) as
+        {{ duckdb_safe_parse_body('raw_text', kind) }};
+    {%- endfor %}
+    create or replace macro {{ schema }}.revops_parse_timestamp(raw_value) as
+        {{ default__parse_timestamp('raw_value') }};
 {%- endmacro %}
 
 {% macro postgres__create_safe_parse_functions() -%}
