@@ -23,7 +23,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 TEST_DB := $(CURDIR)/target/test_warehouse.duckdb
 LINT_DIR := $(CURDIR)/target/lint
 
-.PHONY: help install build test lint lint-sql-contract lint-sql-connectors lint-sql-salesforce dbt-test pytest demo-data docs clean lock query chromium mf report bench postgres postgres-test
+.PHONY: help install build test test-clock lint lint-sql-contract lint-sql-connectors lint-sql-salesforce dbt-test pytest demo-data docs clean lock query chromium mf report bench postgres postgres-test
 
 help:
 	@echo "make build      set up .venv, build and test into a work file, publish warehouse.duckdb"
@@ -56,11 +56,19 @@ build: $(STAMP)
 # pytest runs every check, the PostgreSQL ones included: a local server from Debian's packages is
 # installed and started when none runs (scripts/postgres_local.sh). The DuckDB checks keep the
 # duckdb target; the Postgres ones ask for theirs.
-test: lint dbt-test chromium
+# make test times itself (lint to pytest) into target/make_test_seconds, which make bench reports.
+test: test-clock lint dbt-test chromium
 	env_file=$$(scripts/postgres_local.sh) && eval "$$env_file" && \
 		DBT_TARGET=duckdb REVOPS_POSTGRES=1 REVOPS_TEST_WAREHOUSE=$(TEST_DB) \
 		REVOPS_TEST_TARGET=$(CURDIR)/target REVOPS_REQUIRE_BROWSER=1 \
 		$(BIN)/python -m pytest python_checks -n 2 --dist loadfile --durations=15
+	@seconds=$$(( $$(date +%s) - $$(cat $(TEST_CLOCK)) )); \
+		echo "$$seconds s, finished $$(date -u +%Y-%m-%dT%H:%M:%SZ)" > $(CURDIR)/target/make_test_seconds; \
+		echo "make test took $$seconds s (target/make_test_seconds)"
+
+TEST_CLOCK := $(CURDIR)/target/make_test_started
+test-clock:
+	@mkdir -p $(CURDIR)/target && date +%s > $(TEST_CLOCK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
