@@ -67,7 +67,7 @@ test: test-clock lint dbt-test chromium
 		echo "make test took $$seconds s (target/make_test_seconds)"
 
 TEST_CLOCK := $(CURDIR)/target/make_test_started
-test-clock:
+test-clock: $(STAMP)
 	@mkdir -p $(CURDIR)/target && date +%s > $(TEST_CLOCK)
 
 lint: $(STAMP)

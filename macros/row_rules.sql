@@ -1,7 +1,7 @@
 {#- The named rules of the row_rules_hold test (tests/generic/row_rules_hold.sql): the not-null
     and accepted-values rules, then `rules`, each checked for a lower-case name. -#}
 {% macro row_rules(rules, not_null, accepted_values) -%}
-    {%- if rules is not mapping or accepted_values is not mapping
+    {%- if rules is not mapping or accepted_values is not mapping or not_null is none
         or not_null is string or not_null is mapping -%}
         {{ exceptions.raise_compiler_error(
             "row_rules_hold: `rules` and `accepted_values` are mappings and `not_null` a list, got: "
@@ -13,6 +13,12 @@
         {%- do named.update({column ~ '_is_not_null': column ~ ' is not null'}) -%}
     {%- endfor -%}
     {%- for column, values in accepted_values.items() -%}
+        {%- if values is none or values is string or values is mapping or values | length == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "row_rules_hold: accepted_values of " ~ column ~ " must be a list of values, got: "
+                ~ values
+            ) }}
+        {%- endif -%}
         {%- set literals = [] -%}
         {%- for value in values -%}
             {%- do literals.append(

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,17 +90,24 @@ def reused_parse(
 ) -> Iterator[None]:
     """Let dbt reuse the parse of this worker's previous run of the same key. dbt keys its saved
     parse on the profile, the DuckDB file's path included, so the run opens its file through a
-    link of a fixed path in the worker's folder; the saved parse is copied into the run's
-    target folder before, and back after. Without the folder (no conftest) dbt runs as is."""
+    link of a fixed path in the worker's folder (DuckDB's side files, its log and spill folder,
+    are then beside the link); the saved parse is copied into the run's target folder before,
+    and back after. dbt runs as is without the folder (no conftest), when a run of the same file
+    name holds the link (runs at once in threads), or when the file has a log of its own that
+    DuckDB must read beside it."""
     cache = os.environ.get(PARSE_CACHE)
-    if not cache or env["DBT_TARGET"] != "duckdb":
+    own_wal = db_path.with_name(db_path.name + ".wal")
+    if not cache or env["DBT_TARGET"] != "duckdb" or own_wal.exists():
+        yield
+        return
+    link = Path(cache) / "db" / db_path.name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        link.symlink_to(db_path.absolute())
+    except FileExistsError:
         yield
         return
     saved = Path(cache) / f"{parse_key(args, env, project_dir, db_path.name)}.msgpack"
-    link = Path(cache) / "db" / db_path.name
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.unlink(missing_ok=True)
-    link.symlink_to(db_path.absolute())
     env["DBT_DUCKDB_PATH"] = str(link)
     target_path.mkdir(parents=True, exist_ok=True)
     if saved.exists() and not (target_path / PARTIAL_PARSE).exists():
@@ -107,14 +115,17 @@ def reused_parse(
     try:
         yield
     finally:
-        link.unlink()
-        # DuckDB writes its log beside the path it opened: a run that did not end cleanly
-        # leaves it there, and it belongs beside the real file.
+        # A run that did not end cleanly leaves DuckDB's log beside the link: it belongs beside
+        # the real file.
         wal = link.with_name(link.name + ".wal")
         if wal.exists():
-            wal.replace(db_path.with_name(db_path.name + ".wal"))
+            wal.replace(own_wal)
+        link.unlink()
         if (target_path / PARTIAL_PARSE).exists():
-            shutil.copy(target_path / PARTIAL_PARSE, saved)
+            # Written aside and renamed: another thread may read the saved parse meanwhile.
+            aside = saved.with_name(f"{saved.name}.{os.getpid()}.{threading.get_ident()}")
+            shutil.copy(target_path / PARTIAL_PARSE, aside)
+            aside.replace(saved)
 
 
 def query(db_path: Path, sql: str) -> list[tuple]:

@@ -2,7 +2,8 @@
     them (a test per rule is a node of its own, dbt's main fixed cost: decisions D42, D44):
       not_null         columns that are never null: rule `<column>_is_not_null`
       accepted_values  {column: [values]}: the column is null or one of them (as dbt's
-                       accepted_values): rule `<column>_is_accepted`
+                       accepted_values): rule `<column>_is_accepted`; strings are quoted,
+                       numbers are not (dbt's `quote: false`)
       rules            {rule name: SQL boolean over the model's columns}
     A row is returned when any rule is false or null on it, with one `holds__<rule>` column per
     rule saying which. Write a nullable column's rule as `x is null or ...` where a null is
