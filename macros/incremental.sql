@@ -1,7 +1,8 @@
 {#- Incremental runs. The large models (pieces, periods, customer-months, the monthly MRR bridge,
-    MRR movements, contact funnel) recompute only what can have changed since the last build: everything dated on or
-    after `recompute_from_month` of int_reporting_period, i.e. `incremental_lookback_months`
-    (var, default 3) before the earlier of this build's and the previous build's as-of date.
+    MRR movements, contact funnel) recompute only what can have changed since the last build:
+    everything dated on or after `recompute_from_month` of int_reporting_period, i.e.
+    `incremental_lookback_months` (var, default 3) before the earlier of this build's and the
+    previous build's as-of date.
     A late row dated inside that window (an invoice backdated into an earlier month, a deal or
     contact changed) lands exactly as a full refresh would put it; a change dated before it needs
     `dbt build --full-refresh` (run one on a schedule, e.g. weekly). -#}
