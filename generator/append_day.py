@@ -1,12 +1,13 @@
 """Append one more day of raw data to a raw data set, the way a daily load would: every table is
 rewritten as its old rows followed by the new ones (so "the last row loaded wins" holds).
 
-The day after the latest invoice brings renewals (a new invoice and line for every recurring
-line ending that day), a new customer with its subscription and first invoice, a cancellation,
-and late rows: an invoice backdated about six weeks (a second seat billed late), an open or paid
-invoice of a few weeks ago voided, a deal closed won and another one's stage entered three weeks
-ago, a contact become customer, a contact deleted, a new lead, one expense and that day's fx
-rates. Deterministic: the same input gives the same output.
+The day after the latest invoice brings renewals (a new invoice and line for every recurring line
+ending that day), a new customer with its subscription and first invoice, a cancellation, and late
+rows: an invoice backdated about six weeks (a second seat billed late), an open or paid invoice of
+a few weeks ago voided, a deal closed won and another one's stage entered three weeks ago, a deal
+closed long ago deleted and another one's amount corrected, a contact become customer, a contact
+deleted, a new lead, one expense and that day's fx rates. Deterministic: the same input gives the
+same output.
 
     python -m generator.append_day --raw-dir data/demo --out /tmp/day2 [--format parquet]
 """
@@ -336,6 +337,31 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
             case when deal_id = (select min(deal_id) from open_deals) then {won_at}
                 else {late_at} end as entered_at
         from open_deals
+        """,
+    )
+    # Two deals closed long ago change without a new updated_at (a CRM need not move it): the
+    # earliest won one is deleted, the earliest lost one's amount corrected.
+    closed = (
+        f"(select * exclude (_rn) from {_latest(con, 'deals', 'deal_id')} "
+        "where lower(coalesce(is_deleted, 'false')) = 'false' and coalesce(closed_at, '') <> '')"
+    )
+    counts["closed deals changed"] = _add(
+        con,
+        "deals",
+        f"""
+        select * replace (
+            case when deal_stage = 'closedwon' then 'true' else is_deleted end as is_deleted,
+            case when deal_stage = 'closedlost'
+                then cast(cast(amount as decimal(18, 2)) + 100 as varchar) else amount end
+                as amount
+        )
+        from {closed}
+        where deal_id in (
+            select min(deal_id) from {closed} where deal_stage = 'closedwon'
+            union all
+            select min(deal_id) from {closed} where deal_stage = 'closedlost' and amount is not null
+                and coalesce(cast(amount as varchar), '') <> ''
+        )
         """,
     )
     live = (

@@ -1,5 +1,5 @@
 {#- Incremental runs. The large models (pieces, periods, customer-months, the monthly MRR bridge,
-    MRR movements, contact funnel) recompute only what can have changed since the last build:
+    MRR movements, contact funnel, enriched deals) recompute only what can have changed since the last build:
     everything dated on or after `recompute_from_month` of int_reporting_period, i.e.
     `incremental_lookback_months` (var, default 3) before the earlier of this build's and the
     previous build's as-of date.
@@ -79,6 +79,54 @@
         from {{ ref('stg_crm__contacts') }}
         where {{ contact_changed_since_recompute() }}
     )
+{%- endmacro %}
+
+{#- The deals whose int_deals_enriched row an incremental run recomputes, as a select of
+    `deal_id`: the deals dated in the window (opened or closed since the recompute instant, or
+    with a stage entered since: their reading as of the as-of instant may have moved); the open
+    ones (their days in the current stage run to the cutoff); and every deal whose staged row no
+    longer matches its built one: new, deleted, quarantined since, or with a changed amount,
+    currency, owner, company, pipeline, stage or date, whatever its `updated_at` says (a CRM
+    need not move it on a delete). A stage entry loaded late but dated before the window needs
+    `dbt build --full-refresh`, as elsewhere. -#}
+{% macro deals_changed_since_recompute() -%}
+    {%- set recompute_from = incremental_recompute_from() -%}
+    {%- set compared = [
+        'company_id', 'owner_id', 'pipeline', 'deal_stage', 'amount', 'currency', 'created_at',
+        'closed_at',
+    ] -%}
+    select deal_id
+    from {{ ref('stg_crm__deals') }}
+    where created_at >= {{ recompute_from }} or closed_at >= {{ recompute_from }}
+    union
+    select deal_id
+    from {{ ref('stg_crm__deal_stage_history') }}
+    where entered_at >= {{ recompute_from }}
+    union
+    select deal_id
+    from {{ this }}
+    where deal_status = 'open'
+    union
+    select coalesce(staged.deal_id, built.deal_id) as deal_id
+    from (
+        select {{ compared | join(', ') }}, deal_id
+        from {{ ref('stg_crm__deals') }}
+        where not is_deleted
+    ) as staged
+    full outer join {{ this }} as built
+        on staged.deal_id = built.deal_id
+    where
+        staged.deal_id is null
+        or built.deal_id is null
+        {%- for column in compared %}
+        or staged.{{ column }} is distinct from built.{{ column }}
+        {%- endfor %}
+{%- endmacro %}
+
+{#- The int_deals_enriched rows the recompute strategy deletes: those of the deals above (a
+    deleted or quarantined deal's row goes; the batch holds live deals only). -#}
+{% macro deals_to_recompute() -%}
+    deal_id in ({{ deals_changed_since_recompute() }})
 {%- endmacro %}
 
 {#- dbt's is_incremental(), except in a compile told not to introspect (`dbt compile

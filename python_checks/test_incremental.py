@@ -42,6 +42,7 @@ INCREMENTAL_MODELS = (
     "intermediate/int_customer_mrr_by_month",
     "intermediate/int_mrr_by_month",
     "intermediate/int_contact_funnel_stages",
+    "intermediate/int_deals_enriched",
     "marts/fct_mrr_movements",
 )
 MODELS_ONLY = ["--exclude-resource-type", "test", "unit_test"]
@@ -154,6 +155,32 @@ def test_the_day_changes_fates_of_rows_kept_from_day_1(builds: dict[str, Any]) -
     kept = _fates(builds["incremental"], rejected)
     assert [reason for *_, reason in kept] == ["wrong number of fields"] * 2
     assert kept == _fates(builds["full"], rejected)
+
+
+def test_the_day_changes_deals_closed_before_the_window(builds: dict[str, Any]) -> None:
+    """Else the equality above would not cover the deals recomputed for a changed row rather than
+    a date: a deal won long ago is deleted (its row must go) and a lost one's amount corrected,
+    neither with a new `updated_at`."""
+    window = "select recompute_from_month from intermediate.int_reporting_period"
+    (recompute_from,) = _fates(builds["day1"], window)[0]
+    closed = (
+        "select deal_id, deal_status, amount from intermediate.int_deals_enriched "
+        f"where closed_at < date '{recompute_from}'"
+    )
+    updated = "select deal_id, updated_at from staging.stg_crm__deals"
+    # The deals whose updated_at the day left as it was (another deal of the day is reopened).
+    same_updated_at = set(_fates(builds["day1"], updated)) & set(_fates(builds["full"], updated))
+    kept = {deal_id for deal_id, _ in same_updated_at}
+    before = {deal_id: row for deal_id, *row in _fates(builds["day1"], closed) if deal_id in kept}
+    after = {deal_id: row for deal_id, *row in _fates(builds["full"], closed) if deal_id in kept}
+    gone = set(before) - set(after)
+    assert [before[deal_id][0] for deal_id in gone] == ["won"]
+    changed = {
+        deal_id: (before[deal_id][1], row[1])
+        for deal_id, row in after.items()
+        if deal_id in before and row != before[deal_id]
+    }
+    assert [new - old for old, new in changed.values()] == [100], changed
 
 
 def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, Any]) -> None:

@@ -2,14 +2,35 @@
 -- open stage of the pipeline (from the stage history; a reopened deal that moved backwards adds
 -- up every visit to a stage). Read as of the as-of instant (macros/as_of.sql): a deal opened
 -- later is left out; a deal closed later is still open, at the stage it had entered by then.
+-- Incremental (macros/incremental.sql): a run recomputes the open deals, those dated in the
+-- window and those whose staged row changed; a deal deleted since loses its row.
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='recompute',
+    recompute_keys='deals_to_recompute',
+    on_schema_change='fail',
+) }}
+
 with
+
+{% if is_incremental() %}
+    deals_to_recompute as (
+        {{ deals_changed_since_recompute() }}
+    ),
+{% endif %}
 
 deals as (
     select * from {{ ref('stg_crm__deals') }}
+    {% if is_incremental() %}
+        where deal_id in (select deal_id from deals_to_recompute)
+    {% endif %}
 ),
 
 deal_stage_history as (
     select * from {{ ref('stg_crm__deal_stage_history') }}
+    {% if is_incremental() %}
+        where deal_id in (select deal_id from deals_to_recompute)
+    {% endif %}
 ),
 
 deal_stages as (
