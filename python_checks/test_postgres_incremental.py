@@ -7,7 +7,7 @@ REVOPS_POSTGRES=1). The two days of python_checks/daily_runs.py, loaded as an EL
 and every staging, intermediate and mart relation of the two is equal, row by row.
 
 On Postgres the staging base tables are rebuilt each run (the load-order watermark is the
-contract shape's on DuckDB); the six incremental models run their recompute strategy here.
+contract shape's on DuckDB); the seven incremental models run their recompute strategy here.
 """
 
 from __future__ import annotations
