@@ -81,6 +81,46 @@
     )
 {%- endmacro %}
 
+{#- The subscriptions whose periods an incremental run of int_subscription_periods recomputes, as
+    a select of `subscription_id`: a piece running on or after the recompute instant, a built
+    period reaching it, a status that carries MRR forward, or a cancellation or end since. -#}
+{% macro subscriptions_to_recompute() -%}
+    {%- set recompute_from = incremental_recompute_from() -%}
+    select subscription_id
+    from {{ ref('int_subscription_mrr_pieces') }}
+    where piece_end_at >= {{ recompute_from }}
+    union
+    select subscription_id
+    from {{ this }}
+    where valid_to >= {{ recompute_from }}
+    union
+    select subscription_id
+    from {{ ref('stg_billing__subscriptions') }}
+    where
+        status in {{ word_list_literal('mrr_carry_forward_statuses') }}
+        or canceled_at >= {{ recompute_from }}
+        or ended_at >= {{ recompute_from }}
+{%- endmacro %}
+
+{#- The periods the recompute strategy deletes besides those reaching the window: the latest
+    period of each subscription above, which the run recomputes even when it ended before the
+    window (a status may carry its MRR forward now, or no longer). -#}
+{% macro latest_subscription_periods_to_recompute() -%}
+    subscription_period_id in (
+        select built.subscription_period_id
+        from {{ this }} as built
+        inner join (
+            select
+                subscription_id,
+                max(valid_from) as valid_from
+            from {{ this }}
+            where subscription_id in ({{ subscriptions_to_recompute() }})
+            group by subscription_id
+        ) as latest
+            on built.subscription_id = latest.subscription_id and built.valid_from = latest.valid_from
+    )
+{%- endmacro %}
+
 {#- The deals whose int_deals_enriched row an incremental run recomputes, as a select of
     `deal_id`: the deals dated in the window (opened or closed since the recompute instant, or
     with a stage entered since: their reading as of the as-of instant may have moved); the open

@@ -1,14 +1,17 @@
 -- Stretches of constant MRR of each subscription, [valid_from, valid_to). Each change (a new
 -- billing period, a mid-period upgrade or downgrade) takes effect at its start and ends the rate
 -- before it; pieces starting at the same instant add up (several items).
--- Incremental (macros/incremental.sql): a run recomputes every period of each subscription that
--- can have changed: a piece running on or after the recompute instant, a period reaching it, a
--- status that carries its MRR forward, or a cancellation since.
+-- Incremental (macros/incremental.sql): a run recomputes each subscription that can have changed
+-- (a piece running on or after the recompute instant, a period reaching it, a status that
+-- carries its MRR forward, or a cancellation since) from its first period reaching the window,
+-- or its latest period, whichever starts first, and never later than the recompute instant.
+-- The periods before stay: their pieces are kept, so where they end and whether the next one
+-- starts an island (a stretch at another MRR) cannot change.
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='recompute',
-    unique_key='subscription_id',
     recompute_column='valid_to',
+    recompute_keys='latest_subscription_periods_to_recompute',
     on_schema_change='fail',
 ) }}
 
@@ -24,20 +27,29 @@ subscriptions as (
 
 {% if is_incremental() %}
     subscriptions_to_recompute as (
-        select subscription_id
-        from all_pieces
-        where piece_end_at >= {{ incremental_recompute_from() }}
-        union
-        select subscription_id
-        from {{ this }}
-        where valid_to >= {{ incremental_recompute_from() }}
-        union
-        select subscription_id
-        from subscriptions
-        where
-            status in {{ word_list_literal('mrr_carry_forward_statuses') }}
-            or canceled_at >= {{ incremental_recompute_from() }}
-            or ended_at >= {{ incremental_recompute_from() }}
+        {{ subscriptions_to_recompute() }}
+    ),
+
+    -- Where each subscription's recomputed periods start: its first built period reaching the
+    -- window, else its latest one (a status may carry it forward now).
+    built_periods_from as (
+        select
+            subscription_id,
+            min(valid_from) as rebuilt_from
+        from (
+            select
+                subscription_id,
+                valid_from
+            from {{ this }}
+            where valid_to >= {{ incremental_recompute_from() }}
+            union all
+            select
+                subscription_id,
+                max(valid_from) as valid_from
+            from {{ this }}
+            group by subscription_id
+        ) as candidates
+        group by subscription_id
     ),
 {% endif %}
 
@@ -47,6 +59,14 @@ pieces as (
     {% if is_incremental() %}
         inner join subscriptions_to_recompute
             on all_pieces.subscription_id = subscriptions_to_recompute.subscription_id
+        left join built_periods_from
+            on all_pieces.subscription_id = built_periods_from.subscription_id
+        where
+            all_pieces.piece_start_at >= case
+                when built_periods_from.rebuilt_from < {{ incremental_recompute_from() }}
+                    then built_periods_from.rebuilt_from
+                else {{ incremental_recompute_from() }}
+            end
     {% endif %}
 ),
 
