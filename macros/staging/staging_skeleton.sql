@@ -75,9 +75,18 @@ loaded as (
     where raw_row_number > {{ last.raw_row_number }}
 ),
 
+{%- set kept_columns = ['raw_row_number'] + key %}
+{%- for lookup in lookups if lookup.get('has_fates') or lookup.get('changes_with') %}
+    {%- if lookup.get('on', lookup.key) not in kept_columns %}
+        {%- do kept_columns.append(lookup.get('on', lookup.key)) %}
+    {%- endif %}
+{%- endfor %}
+
 kept as (
-    -- Rows the reader read (a rejected line is quarantined again by the post-hook each run).
-    select * from {{ this }}
+    -- Rows the reader read (a rejected line is quarantined again by the post-hook each run);
+    -- only the columns that pick the rows to re-stage (DuckDB materializes a CTE read twice).
+    select {{ kept_columns | join(', ') }}
+    from {{ this }}
     where raw_file is null
 ),
 
@@ -109,8 +118,8 @@ adapted as (
     union all
 
     select {{ columns }}
-    from kept
-    where raw_row_number in (select raw_row_number from restaged)
+    from {{ this }}
+    where raw_file is null and raw_row_number in (select raw_row_number from restaged)
 ),
 {% else %}
 adapted as (
