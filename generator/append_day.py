@@ -359,8 +359,8 @@ def _crm(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:
         where deal_id in (
             select min(deal_id) from {closed} where deal_stage = 'closedwon'
             union all
-            select min(deal_id) from {closed} where deal_stage = 'closedlost' and amount is not null
-                and coalesce(cast(amount as varchar), '') <> ''
+            select min(deal_id) from {closed}
+            where deal_stage = 'closedlost' and coalesce(cast(amount as varchar), '') <> ''
         )
         """,
     )

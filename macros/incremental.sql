@@ -1,5 +1,6 @@
 {#- Incremental runs. The large models (pieces, periods, customer-months, the monthly MRR bridge,
-    MRR movements, contact funnel, enriched deals) recompute only what can have changed since the last build:
+    MRR movements, contact funnel, enriched deals) recompute only what can have changed since the
+    last build:
     everything dated on or after `recompute_from_month` of int_reporting_period, i.e.
     `incremental_lookback_months` (var, default 3) before the earlier of this build's and the
     previous build's as-of date.
@@ -117,7 +118,9 @@
             where subscription_id in ({{ subscriptions_to_recompute() }})
             group by subscription_id
         ) as latest
-            on built.subscription_id = latest.subscription_id and built.valid_from = latest.valid_from
+            on
+                built.subscription_id = latest.subscription_id
+                and built.valid_from = latest.valid_from
     )
 {%- endmacro %}
 
@@ -135,17 +138,11 @@
         'company_id', 'owner_id', 'pipeline', 'deal_stage', 'amount', 'currency', 'created_at',
         'closed_at',
     ] -%}
-    select deal_id
-    from {{ ref('stg_crm__deals') }}
-    where created_at >= {{ recompute_from }} or closed_at >= {{ recompute_from }}
-    union
+    {#- One pass over the live staged deals against the built ones (a deleted deal not built
+        needs nothing: the batch holds live deals only), and the stage entries. -#}
     select deal_id
     from {{ ref('stg_crm__deal_stage_history') }}
     where entered_at >= {{ recompute_from }}
-    union
-    select deal_id
-    from {{ this }}
-    where deal_status = 'open'
     union
     select coalesce(staged.deal_id, built.deal_id) as deal_id
     from (
@@ -158,6 +155,9 @@
     where
         staged.deal_id is null
         or built.deal_id is null
+        or built.deal_status = 'open'
+        or staged.created_at >= {{ recompute_from }}
+        or staged.closed_at >= {{ recompute_from }}
         {%- for column in compared %}
         or staged.{{ column }} is distinct from built.{{ column }}
         {%- endfor %}
