@@ -24,6 +24,7 @@ from python_checks.dbt_runner import REPO
 
 SEED, CUSTOMERS, MONTHS, START = 11, 150, 20, "2025-02-01"
 LATE_CUSTOMER, LATE_INVOICE, LATE_LINE = "cus_late_parent", "in_late_parent", "il_late_parent"
+STALE_OPEN_DEAL = "5999990"
 LAYERS = ("staging", "intermediate", "marts")
 # Build bookkeeping, not data: which as-of date the build before had, hence where it recomputed,
 # and which run last decided a base row's fate.
@@ -90,6 +91,33 @@ def _invoice_before_its_customer(day1: Path) -> None:
     )
 
 
+def _stale_open_deal(day1: Path) -> None:
+    """Day 1 loads a deal open for a year, in a stage entered then: nothing about it is dated in
+    the window, yet its days in that stage grow with every day's cutoff."""
+    crm = day1 / "crm"
+    deal = next(row for row in _csv_rows(crm / "deals.csv") if row["amount"])
+    latest = max(row["created_at"] for row in _csv_rows(day1 / "billing" / "invoices.csv"))
+    opened = f"{int(latest[:4]) - 1}{latest[4:10]} 09:00:00"
+    _append_csv(
+        crm / "deals.csv",
+        [
+            {
+                **deal,
+                "deal_id": STALE_OPEN_DEAL,
+                "deal_stage": "qualifiedtobuy",
+                "created_at": opened,
+                "closed_at": "",
+                "is_deleted": "false",
+                "updated_at": opened,
+            }
+        ],
+    )
+    _append_csv(
+        crm / "deal_stage_history.csv",
+        [{"deal_id": STALE_OPEN_DEAL, "deal_stage": "qualifiedtobuy", "entered_at": opened}],
+    )
+
+
 def _customer_after_its_invoice(day2: Path) -> None:
     """Day 2 loads the customer: its invoice and, through it, the line are staged."""
     billing = day2 / "billing"
@@ -128,6 +156,7 @@ def daily_raw_data(root: Path, ragged_lines: bool) -> tuple[Path, Path]:
     generate += ["--months", str(MONTHS), "--start", START]
     subprocess.run(generate, cwd=REPO, check=True, capture_output=True)
     _invoice_before_its_customer(day1)
+    _stale_open_deal(day1)
     append = [sys.executable, "-m", "generator.append_day", "--raw-dir", str(day1)]
     subprocess.run([*append, "--out", str(day2)], cwd=REPO, check=True, capture_output=True)
     _customer_after_its_invoice(day2)
