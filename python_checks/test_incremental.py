@@ -46,6 +46,7 @@ INCREMENTAL_MODELS = (
     "marts/fct_mrr_movements",
 )
 MODELS_ONLY = ["--exclude-resource-type", "test", "unit_test"]
+WAREHOUSE = "warehouse.duckdb"
 
 
 def _ok(run: DbtRun) -> None:
@@ -54,6 +55,12 @@ def _ok(run: DbtRun) -> None:
 
 def differences(incremental: Path, full: Path) -> list[str]:
     return daily_runs.differences(DuckDBWarehouse(incremental), DuckDBWarehouse(full))
+
+
+def copy_of(db: Path, folder: Path) -> Path:
+    """A copy of a built warehouse in `folder`, under the same file name."""
+    folder.mkdir()
+    return Path(shutil.copy(db, folder / db.name))
 
 
 def _rows(db: Path, relation: str) -> list[Row]:
@@ -68,9 +75,14 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     and the same incremental run with no lookback. Independent builds run two at a time."""
     root = tmp_path_factory.mktemp("incremental")
     day1, day2 = daily_raw_data(root, ragged_lines=True)
+    # One file name in folders of their own: dbt's saved parse is keyed on the file's path,
+    # which run_dbt makes the same for the same name (python_checks/dbt_runner.py).
     paths = {
-        name: root / f"{name}.duckdb" for name in ("day1", "full", "incremental", "no_lookback")
+        name: root / f"{name}_db" / WAREHOUSE
+        for name in ("day1", "full", "incremental", "no_lookback")
     }
+    for built in ("day1", "full"):
+        paths[built].parent.mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = [
             pool.submit(
@@ -86,8 +98,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ]
         for future in first:
             _ok(future.result())
-        shutil.copy(paths["day1"], paths["incremental"])
-        shutil.copy(paths["day1"], paths["no_lookback"])
+        for copy in ("incremental", "no_lookback"):
+            paths[copy].parent.mkdir()
+            shutil.copy(paths["day1"], paths[copy])
         second = [
             pool.submit(
                 run_dbt,
@@ -192,10 +205,10 @@ def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, A
     customers = replaced / "billing" / "customers.csv"
     header, *rows = customers.read_text().splitlines()
     customers.write_text("\n".join([header, *reversed(rows)]) + "\n")
-    shutil.copy(builds["incremental"], root / "replaced.duckdb")
+    db = copy_of(builds["incremental"], root / "replaced_db")
     run = run_dbt(
         ["run", "--select", "+base_billing__customers"],
-        root / "replaced.duckdb",
+        db,
         root / "t_replaced",
         raw_dir=replaced,
     )
@@ -266,8 +279,7 @@ def test_a_duplicate_of_a_kept_row_is_found_by_the_scoped_test(
     touched keys, so it finds the pair."""
     relation, column, kept_value, touched, test = KEPT_COPIES[case]
     root: Path = builds["root"]
-    db = root / f"duplicate_{case.replace(' ', '_')}.duckdb"
-    shutil.copy(builds["incremental"], db)
+    db = copy_of(builds["incremental"], root / f"duplicate_{case.replace(' ', '_')}")
     with duckdb.connect(str(db)) as con:
         columns = [row[0] for row in con.execute(f"describe {relation}").fetchall()]
         replaced = {
@@ -306,8 +318,7 @@ def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any], case
     statement, test = BROKEN_KEPT[case]
     root: Path = builds["root"]
     name = case.replace(" ", "_")
-    db = root / f"broken_kept_{name}.duckdb"
-    shutil.copy(builds["incremental"], db)
+    db = copy_of(builds["incremental"], root / f"broken_kept_{name}")
     with duckdb.connect(str(db)) as con:
         con.execute(statement)
     _ok(_test_run(db, root / f"t_kept_touched_{name}", test, "touched"))

@@ -106,8 +106,9 @@ def assert_opens_in_duckdb_1_5_readers(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A first build of the small fixture, its marts exported to Parquet beside it."""
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A first build of the small fixture, its marts exported to Parquet beside it. The checks
+    below start from copies of it (with the Parquet files), as each changes what it publishes."""
     workdir = tmp_path_factory.mktemp("serving")
     path = workdir / "warehouse.duckdb"
     options = ("--parquet-dir", str(workdir / "parquet"))
@@ -118,9 +119,23 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_published_file_opens_in_duckdb_1_5_readers(published: Path) -> None:
-    assert_opens_in_duckdb_1_5_readers(published)
-    assert work_files(published) == []
+def copy_of(published: Path, workdir: Path) -> Path:
+    """A copy of a published file and its Parquet export in `workdir`, under the same names."""
+    workdir.mkdir(parents=True)
+    shutil.copy(published, workdir / published.name)
+    shutil.copytree(published.parent / "parquet", workdir / "parquet")
+    return workdir / published.name
+
+
+@pytest.fixture(scope="module")
+def published(first_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first build, published again by the checks that use it."""
+    return copy_of(first_build, tmp_path_factory.mktemp("published") / "serving")
+
+
+def test_published_file_opens_in_duckdb_1_5_readers(first_build: Path) -> None:
+    assert_opens_in_duckdb_1_5_readers(first_build)
+    assert work_files(first_build) == []
 
 
 def test_reader_sees_old_or_new_complete_warehouse_during_a_build(published: Path) -> None:
@@ -286,11 +301,11 @@ def incremental_model_runs(target: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def daily(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Day 1 published; the next day's raw data (generator/append_day.py) then published twice:
-    by the default build, incremental from day 1's published file, and with --full-refresh over
-    a copy of day 1's published file. The two run side by side (two published files, two
-    locks). Outputs are in <dir>/target/publish.log."""
+def daily(first_build: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Day 1 published (the first build); the next day's raw data (generator/append_day.py)
+    then published twice: by the default build, incremental from day 1's published file, and
+    with --full-refresh over a copy of day 1's published file. The two run side by side (two
+    published files, two locks). Outputs are in <dir>/target/publish.log."""
     root = tmp_path_factory.mktemp("daily")
     day2 = root / "raw_day2"
     subprocess.run(
@@ -300,15 +315,10 @@ def daily(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         check=True,
         capture_output=True,
     )
-    incremental = root / "incremental" / "warehouse.duckdb"
-    full = root / "full" / "warehouse.duckdb"
-    process = publish(incremental, root / "incremental" / "target_day1", FIXTURE)
-    output = finish(process, root / "incremental" / "target_day1")
-    assert process.returncode == 0, output[-3000:]
+    incremental = copy_of(first_build, root / "incremental")
+    full = copy_of(first_build, root / "full")
     day1 = root / "day1.duckdb"
-    shutil.copy(incremental, day1)
-    full.parent.mkdir()
-    shutil.copy(incremental, full)
+    shutil.copy(first_build, day1)
     processes = [
         publish(incremental, incremental.parent / "target", day2),
         publish(full, full.parent / "target", day2, options=("--full-refresh",)),
