@@ -47,6 +47,49 @@ def run_dbt(
 ) -> DbtRun:
     """Run `dbt <args>` on `db_path`, writing artifacts to `target_path` (never the repo's target/,
     so parallel builds do not clobber each other)."""
+    env = dbt_env(db_path, target_path, raw_dir, extra_env)
+    with reused_parse(args, env, project_dir, db_path, target_path):
+        completed = subprocess.run(
+            [str(DBT), *args, "--project-dir", str(project_dir)],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr, target_path)
+
+
+def run_dbt_batch(commands: list[tuple[list[str], Path]], db_path: Path) -> list[DbtRun]:
+    """Run each `dbt <args>` of `commands` on `db_path`, writing its artifacts to its target
+    path, all in one Python process (python_checks/dbt_batch.py): for commands that parse from
+    nothing anyway, e.g. each with vars of its own."""
+    (_, first_target), *_ = commands
+    results = first_target.parent / f"{first_target.name}_batch.json"
+    listed = [
+        [*args, "--target-path", str(target), "--log-path", str(target / "logs")]
+        for args, target in commands
+    ]
+    completed = subprocess.run(
+        [sys.executable, "-m", "python_checks.dbt_batch", str(results)],
+        cwd=REPO,
+        env=dbt_env(db_path, first_target, None, None),
+        input=json.dumps(listed),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return [
+        DbtRun(result["returncode"], result["output"], target)
+        for result, (_, target) in zip(json.loads(results.read_text()), commands, strict=True)
+    ]
+
+
+def dbt_env(
+    db_path: Path, target_path: Path, raw_dir: Path | None, extra_env: dict[str, str] | None
+) -> dict[str, str]:
+    """The environment of a dbt run on `db_path` with artifacts in `target_path`."""
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(REPO / ".dbt"),
@@ -63,16 +106,7 @@ def run_dbt(
     if raw_dir is not None:
         env["RAW_DATA_DIR"] = str(raw_dir)
     env.update(extra_env or {})
-    with reused_parse(args, env, project_dir, db_path, target_path):
-        completed = subprocess.run(
-            [str(DBT), *args, "--project-dir", str(project_dir)],
-            cwd=project_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, target_path)
+    return env
 
 
 def parse_key(args: list[str], env: dict[str, str], project_dir: Path, db_name: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, run_dbt
+from python_checks.dbt_runner import REPO, DbtRun, run_dbt_batch
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Shapes of committed secrets: a password or key given a literal value, private keys, tokens.
@@ -99,60 +99,84 @@ def test_no_email_address_in_any_mart_or_intermediate_value(demo_warehouse: Path
     assert leaks == []
 
 
-@pytest.mark.parametrize(
-    "var_value,message",
-    [
-        ('{as_of_date: "2024-01-01\'; drop table marts.kpi_mrr; --"}', "as_of_date must be a date"),
-        ("{as_of_date: '2024-13-45'}", "does not match format"),
-        ('{reporting_currency: "USD\' or 1=1 --"}', "reporting_currency must be an ISO 4217 code"),
-        ('{mrr_invoice_statuses: ["paid\') or (1=1"]}', "must list plain words"),
-        ("{gross_margin: '0.8; drop table x'}", "gross_margin must be a number"),
-        (
-            "{incremental_lookback_months: '3; drop table x'}",
-            "incremental_lookback_months must be a whole number",
-        ),
-        (
-            "{incremental_lookback_months: 1.5}",
-            "incremental_lookback_months must be a whole number",
-        ),
-        (
-            "{incremental_lookback_months: 121}",
-            "incremental_lookback_months must be between 0 and 120",
-        ),
-        ("{crm_source: salesforce}", "var crm_source must be one of"),
-        (
-            "{crm_source: fivetran_salesforce,"
-            " salesforce_stage_date_columns: {mql: 'x; drop table y'}}",
-            "mql must name a column",
-        ),
-        (
-            "{crm_source: fivetran_salesforce, salesforce_stage_date_columns: {won: won_date_c}}",
-            "the funnel stages are lead, mql, sql, opportunity, customer",
-        ),
-        (
-            "{crm_source: fivetran_salesforce, salesforce_lead_account_column: 'a; drop table y'}",
-            "salesforce_lead_account_column must name a column",
-        ),
-        (
-            '{crm_source: fivetran_salesforce, salesforce_default_currency: "USD\' or 1=1"}',
-            "salesforce_default_currency must be an ISO 4217 code",
-        ),
-    ],
+# Each malicious var value and the message its error must give.
+MALICIOUS_VARS = [
+    ('{as_of_date: "2024-01-01\'; drop table marts.kpi_mrr; --"}', "as_of_date must be a date"),
+    ("{as_of_date: '2024-13-45'}", "does not match format"),
+    ('{reporting_currency: "USD\' or 1=1 --"}', "reporting_currency must be an ISO 4217 code"),
+    ('{mrr_invoice_statuses: ["paid\') or (1=1"]}', "must list plain words"),
+    ("{gross_margin: '0.8; drop table x'}", "gross_margin must be a number"),
+    (
+        "{incremental_lookback_months: '3; drop table x'}",
+        "incremental_lookback_months must be a whole number",
+    ),
+    (
+        "{incremental_lookback_months: 1.5}",
+        "incremental_lookback_months must be a whole number",
+    ),
+    (
+        "{incremental_lookback_months: 121}",
+        "incremental_lookback_months must be between 0 and 120",
+    ),
+    ("{crm_source: salesforce}", "var crm_source must be one of"),
+    (
+        "{crm_source: fivetran_salesforce,"
+        " salesforce_stage_date_columns: {mql: 'x; drop table y'}}",
+        "mql must name a column",
+    ),
+    (
+        "{crm_source: fivetran_salesforce, salesforce_stage_date_columns: {won: won_date_c}}",
+        "the funnel stages are lead, mql, sql, opportunity, customer",
+    ),
+    (
+        "{crm_source: fivetran_salesforce, salesforce_lead_account_column: 'a; drop table y'}",
+        "salesforce_lead_account_column must name a column",
+    ),
+    (
+        '{crm_source: fivetran_salesforce, salesforce_default_currency: "USD\' or 1=1"}',
+        "salesforce_default_currency must be an ISO 4217 code",
+    ),
+]
+# Valid values of the same vars.
+VALID_VARS = (
+    "{as_of_date: '2024-06-30', reporting_currency: EUR, gross_margin: 0.7,"
+    " incremental_lookback_months: 2, crm_source: fivetran_salesforce,"
+    " salesforce_default_currency: USD}"
 )
-def test_a_malicious_var_is_a_clear_error(tmp_path: Path, var_value: str, message: str) -> None:
-    run = run_dbt(
-        [
-            "compile",
-            "--select",
-            "int_reporting_period int_subscription_mrr_pieces kpi_customer_lifetime_value"
-            " base_salesforce__contacts base_salesforce__deals",
-            "--vars",
-            var_value,
-        ],
-        tmp_path / "scratch.duckdb",
-        tmp_path / "target",
-    )
+# The models that read those vars.
+READERS = (
+    "int_reporting_period int_subscription_mrr_pieces kpi_customer_lifetime_value"
+    " base_salesforce__contacts base_salesforce__deals"
+)
+
+
+@pytest.fixture(scope="module")
+def malicious_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DbtRun]:
+    """`dbt compile` of the readers with each malicious var value, all in one process (each
+    parses from nothing: its vars are its own)."""
+    root = tmp_path_factory.mktemp("malicious_vars")
+    values = [var_value for var_value, _ in MALICIOUS_VARS] + [VALID_VARS]
+    commands = [
+        (["compile", "--select", READERS, "--vars", var_value], root / f"target_{index}")
+        for index, var_value in enumerate(values)
+    ]
+    runs = run_dbt_batch(commands, root / "scratch.duckdb")
+    return dict(zip(values, runs, strict=True))
+
+
+def test_valid_vars_compile_in_the_same_batch(malicious_runs: dict[str, DbtRun]) -> None:
+    """The control: the refusals below are the vars', not the batch's."""
+    run = malicious_runs[VALID_VARS]
+    assert run.returncode == 0, run.output[-3000:]
+    assert list(run.target_path.rglob("int_reporting_period.sql"))
+
+
+@pytest.mark.parametrize("var_value,message", MALICIOUS_VARS)
+def test_a_malicious_var_is_a_clear_error(
+    malicious_runs: dict[str, DbtRun], var_value: str, message: str
+) -> None:
+    run = malicious_runs[var_value]
     assert run.returncode != 0
     assert message in run.output
-    compiled = list((tmp_path / "target").rglob("*.sql"))
+    compiled = list(run.target_path.rglob("*.sql"))
     assert not any("drop table" in path.read_text().lower() for path in compiled)
