@@ -56,25 +56,12 @@ build: $(STAMP)
 # pytest runs every check, the PostgreSQL ones included: a local server from Debian's packages is
 # installed and started when none runs (scripts/postgres_local.sh). The DuckDB checks keep the
 # duckdb target; the Postgres ones ask for theirs.
-# The lint runs beside the test build and the checks at the lowest CPU priority (nice 19): they
-# leave about a fifth of the two cores idle (waiting on PostgreSQL, Chromium, process starts),
-# which it fills without slowing them; its output follows theirs, and a lint failure fails
-# make test.
 # make test times itself (lint to pytest) into target/make_test_seconds, which make bench reports.
-LINT_LOG := $(CURDIR)/target/lint.log
-test: test-clock chromium
-	nice -n 19 $(MAKE) --no-print-directory lint > $(LINT_LOG) 2>&1 & lint_pid=$$!; \
-	status=0; \
-	{ $(MAKE) --no-print-directory dbt-test && \
-		env_file=$$(scripts/postgres_local.sh) && eval "$$env_file" && \
+test: test-clock lint dbt-test chromium
+	env_file=$$(scripts/postgres_local.sh) && eval "$$env_file" && \
 		DBT_TARGET=duckdb REVOPS_POSTGRES=1 REVOPS_TEST_WAREHOUSE=$(TEST_DB) \
 		REVOPS_TEST_TARGET=$(CURDIR)/target REVOPS_REQUIRE_BROWSER=1 \
-		$(BIN)/python -m pytest python_checks -n 2 --dist loadfile --durations=15; } || status=$$?; \
-	echo "checks finished $$(date -u +%H:%M:%S); waiting for the lint"; \
-	lint_status=0; wait $$lint_pid || lint_status=$$?; \
-	echo "--- make lint (target/lint.log), finished $$(date -u +%H:%M:%S)"; cat $(LINT_LOG); \
-	[ $$lint_status = 0 ] || { echo "make test: make lint failed (above)"; exit $$lint_status; }; \
-	[ $$status = 0 ] || { echo "make test: the test build or the checks failed"; exit $$status; }
+		$(BIN)/python -m pytest python_checks -n 2 --dist loadfile --durations=15
 	@seconds=$$(( $$(date +%s) - $$(cat $(TEST_CLOCK)) )); \
 		echo "$$seconds s, finished $$(date -u +%Y-%m-%dT%H:%M:%SZ)" > $(CURDIR)/target/make_test_seconds; \
 		echo "make test took $$seconds s (target/make_test_seconds)"
