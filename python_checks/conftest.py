@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import PARSE_CACHE, REPO, DbtRun, run_dbt
+from python_checks.dbt_runner import PARSE_CACHE, REPO, DbtRun, copy_warehouse, run_dbt
 
 DEMO_RAW_DIR = REPO / "data" / "demo"
 
@@ -46,9 +45,7 @@ def demo_warehouse(demo_build: DbtRun, tmp_path_factory: pytest.TempPathFactory)
     warehouse = os.environ.get("REVOPS_TEST_WAREHOUSE")
     if warehouse and Path(warehouse).exists():
         # Same file name: the database name in the built artifacts is the file's stem.
-        copy = tmp_path_factory.mktemp("demo_warehouse") / Path(warehouse).name
-        shutil.copy(warehouse, copy)
-        return copy
+        return copy_warehouse(Path(warehouse), tmp_path_factory.mktemp("demo_warehouse"))
     return demo_build.target_path.parent / "warehouse.duckdb"
 
 

@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 # A build of every model and data test without dbt's unit tests: those do not read the data, and
 # run once in `make test`'s own build (checks that build other data use this).
 BUILD_DATA_TESTS = ["build", "--exclude-resource-type", "unit_test"]
+# A build of the relations alone, for checks that compare what was built.
+BUILD_MODELS_ONLY = ["build", "--exclude-resource-type", "test", "unit_test"]
 
 DBT = Path(sys.executable).with_name("dbt")
 # A folder of this pytest worker's own (conftest sets it): dbt's parse of one run is reused by
@@ -107,6 +109,13 @@ def dbt_env(
         env["RAW_DATA_DIR"] = str(raw_dir)
     env.update(extra_env or {})
     return env
+
+
+def copy_warehouse(db_path: Path, folder: Path) -> Path:
+    """A copy of a built warehouse in `folder` (made if missing), under the same file name: the
+    name is the DuckDB catalog's and part of the saved parse's key (reused_parse)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(db_path, folder / db_path.name))
 
 
 def parse_key(args: list[str], env: dict[str, str], project_dir: Path, db_name: str) -> str:

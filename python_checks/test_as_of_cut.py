@@ -20,7 +20,15 @@ from pathlib import Path
 import pytest
 
 from python_checks.daily_runs import DuckDBWarehouse, differences
-from python_checks.dbt_runner import BUILD_DATA_TESTS, REPO, DbtRun, query, run_dbt
+from python_checks.dbt_runner import (
+    BUILD_DATA_TESTS,
+    BUILD_MODELS_ONLY,
+    REPO,
+    DbtRun,
+    copy_warehouse,
+    query,
+    run_dbt,
+)
 from python_checks.engine_comparison import warehouse_mart_differences
 
 DEMO = REPO / "data" / "demo"
@@ -180,9 +188,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     cut_crm_and_finance(cut)
     # The fresh set builds green with every data test; the other two need only their marts.
     build(fresh, root / "fresh", BUILD_DATA_TESTS)
-    marts_only = ["build", "--exclude-resource-type", "test", "unit_test"]
-    build(cut, root / "cut", marts_only)
-    build(DEMO, root / "var", [*marts_only, "--vars", json.dumps({"as_of_date": AS_OF})])
+    build(cut, root / "cut", BUILD_MODELS_ONLY)
+    build(DEMO, root / "var", [*BUILD_MODELS_ONLY, "--vars", json.dumps({"as_of_date": AS_OF})])
     return {name: root / name / "warehouse.duckdb" for name in ("fresh", "cut", "var")}
 
 
@@ -225,10 +232,9 @@ def test_an_earlier_as_of_date_on_a_built_warehouse_equals_a_build_from_nothing(
     The deals opened or closed between the two dates are in the built table as they were on the
     later date and unchanged in the raw data: only their dates and stage entries make the run
     recompute them (D46), gone or open again."""
-    db = Path(shutil.copy(demo_warehouse, tmp_path / demo_warehouse.name))
-    marts_only = ["build", "--exclude-resource-type", "test", "unit_test"]
+    db = copy_warehouse(demo_warehouse, tmp_path)
     run = run_dbt(
-        [*marts_only, "--vars", json.dumps({"as_of_date": AS_OF})],
+        [*BUILD_MODELS_ONLY, "--vars", json.dumps({"as_of_date": AS_OF})],
         db,
         tmp_path / "target",
         raw_dir=DEMO,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from python_checks.dbt_runner import REPO, DbtRun, query, run_dbt
+from python_checks.dbt_runner import BUILD_MODELS_ONLY, REPO, DbtRun, query, run_dbt
 from python_checks.engine_comparison import (
     duckdb_mart,
     mart_keys,
@@ -48,7 +48,6 @@ SALESFORCE = {
     },
     "salesforce_lead_account_column": "matched_account_id_c",
 }
-MARTS_ONLY = ["build", "--exclude-resource-type", "test", "unit_test"]
 SALES_MARTS = ("kpi_sales_cycle_length", "kpi_sales_velocity")
 
 
@@ -62,9 +61,9 @@ def build(workdir: Path, args: list[str]) -> DbtRun:
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("connector_shapes")
     build(root / "connectors", ["build", "--vars", json.dumps(CONNECTORS)])
-    build(root / "legacy", [*MARTS_ONLY, "--vars", json.dumps(LEGACY)])
+    build(root / "legacy", [*BUILD_MODELS_ONLY, "--vars", json.dumps(LEGACY)])
     build(root / "salesforce", ["build", "--vars", json.dumps(SALESFORCE)])
-    build(root / "salesforce_native", [*MARTS_ONLY, "--vars", json.dumps(SALESFORCE_NATIVE)])
+    build(root / "salesforce_native", [*BUILD_MODELS_ONLY, "--vars", json.dumps(SALESFORCE_NATIVE)])
     names = ("connectors", "legacy", "salesforce", "salesforce_native")
     return {name: root / name / "warehouse.duckdb" for name in names}
 

@@ -34,7 +34,7 @@ from python_checks.daily_runs import (
     float_columns,
     sorted_rows,
 )
-from python_checks.dbt_runner import DbtRun, compiled_test_sql, run_dbt
+from python_checks.dbt_runner import DbtRun, compiled_test_sql, copy_warehouse, run_dbt
 
 INCREMENTAL_MODELS = (
     "intermediate/int_subscription_mrr_pieces",
@@ -57,12 +57,6 @@ def differences(incremental: Path, full: Path) -> list[str]:
     return daily_runs.differences(DuckDBWarehouse(incremental), DuckDBWarehouse(full))
 
 
-def copy_of(db: Path, folder: Path) -> Path:
-    """A copy of a built warehouse in `folder`, under the same file name."""
-    folder.mkdir()
-    return Path(shutil.copy(db, folder / db.name))
-
-
 def _rows(db: Path, relation: str) -> list[Row]:
     rows = DuckDBWarehouse(db).rows(relation)[1]
     return sorted_rows(rows, float_columns(rows))
@@ -77,12 +71,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     day1, day2 = daily_raw_data(root, ragged_lines=True)
     # One file name in folders of their own: dbt's saved parse is keyed on the file's path,
     # which run_dbt makes the same for the same name (python_checks/dbt_runner.py).
-    paths = {
-        name: root / f"{name}_db" / WAREHOUSE
-        for name in ("day1", "full", "incremental", "no_lookback")
-    }
-    for built in ("day1", "full"):
-        paths[built].parent.mkdir()
+    paths = {name: root / f"{name}_db" / WAREHOUSE for name in ("day1", "full")}
+    for built in paths.values():
+        built.parent.mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = [
             pool.submit(
@@ -99,8 +90,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for future in first:
             _ok(future.result())
         for copy in ("incremental", "no_lookback"):
-            paths[copy].parent.mkdir()
-            shutil.copy(paths["day1"], paths[copy])
+            paths[copy] = copy_warehouse(paths["day1"], root / f"{copy}_db")
         second = [
             pool.submit(
                 run_dbt,
@@ -205,7 +195,7 @@ def test_raw_data_replaced_instead_of_appended_stops_the_run(builds: dict[str, A
     customers = replaced / "billing" / "customers.csv"
     header, *rows = customers.read_text().splitlines()
     customers.write_text("\n".join([header, *reversed(rows)]) + "\n")
-    db = copy_of(builds["incremental"], root / "replaced_db")
+    db = copy_warehouse(builds["incremental"], root / "replaced_db")
     run = run_dbt(
         ["run", "--select", "+base_billing__customers"],
         db,
@@ -279,7 +269,7 @@ def test_a_duplicate_of_a_kept_row_is_found_by_the_scoped_test(
     touched keys, so it finds the pair."""
     relation, column, kept_value, touched, test = KEPT_COPIES[case]
     root: Path = builds["root"]
-    db = copy_of(builds["incremental"], root / f"duplicate_{case.replace(' ', '_')}")
+    db = copy_warehouse(builds["incremental"], root / f"duplicate_{case.replace(' ', '_')}")
     with duckdb.connect(str(db)) as con:
         columns = [row[0] for row in con.execute(f"describe {relation}").fetchall()]
         replaced = {
@@ -318,7 +308,7 @@ def test_a_broken_kept_row_waits_for_the_full_check(builds: dict[str, Any], case
     statement, test = BROKEN_KEPT[case]
     root: Path = builds["root"]
     name = case.replace(" ", "_")
-    db = copy_of(builds["incremental"], root / f"broken_kept_{name}")
+    db = copy_warehouse(builds["incremental"], root / f"broken_kept_{name}")
     with duckdb.connect(str(db)) as con:
         con.execute(statement)
     _ok(_test_run(db, root / f"t_kept_touched_{name}", test, "touched"))

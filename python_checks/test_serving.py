@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from python_checks.dbt_runner import REPO, compiled_test_sql
+from python_checks.dbt_runner import REPO, compiled_test_sql, copy_warehouse
 from python_checks.engine_comparison import warehouse_mart_differences
 from scripts import publish_warehouse
 
@@ -121,10 +121,8 @@ def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def copy_of(published: Path, workdir: Path) -> Path:
     """A copy of a published file and its Parquet export in `workdir`, under the same names."""
-    workdir.mkdir(parents=True)
-    shutil.copy(published, workdir / published.name)
     shutil.copytree(published.parent / "parquet", workdir / "parquet")
-    return workdir / published.name
+    return copy_warehouse(published, workdir)
 
 
 @pytest.fixture(scope="module")
